@@ -1,0 +1,108 @@
+"""The SQLAlchemy unit of work: one connection, one transaction, every repository on it.
+
+It rolls back unless committed, and turns lost races (deadlocks, lock timeouts, duplicate
+inserts, serialisation failures) into ``RetryableError`` so the use case can run again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from creditdesk.adapters import repositories as repos
+from creditdesk.service_layer import ports
+from creditdesk.service_layer.errors import RetryableError
+
+_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def _is_retryable(error: BaseException) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        if sqlstate in _RETRY_SQLSTATES:
+            return True
+        if isinstance(error, OperationalError) and "locked" in str(error.orig).lower():
+            return True
+    return False
+
+
+class SqlAlchemyUnitOfWork:
+    legal_entities: ports.LegalEntityRepository
+    rates: ports.RateRepository
+    customers: ports.CustomerRepository
+    groups: ports.CreditGroupRepository
+    documents: ports.DocumentRepository
+    orders: ports.SalesOrderRepository
+    decisions: ports.DecisionRepository
+    holds: ports.HoldRepository
+    setup: ports.SetupRepository
+    tokens: ports.TokenRepository
+    audit: ports.AuditRepository
+
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        self._engine = engine
+        self._read_only = read_only
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> SqlAlchemyUnitOfWork:
+        conn = self._engine.connect()
+        if self._read_only and self._engine.dialect.name == "sqlite":
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+        try:
+            conn.begin()
+        except DBAPIError as error:
+            conn.close()
+            if _is_retryable(error):
+                raise RetryableError("the database is busy") from error
+            raise
+        self._conn = conn
+        self.legal_entities = repos.SqlLegalEntityRepository(conn)
+        self.rates = repos.SqlRateRepository(conn)
+        self.customers = repos.SqlCustomerRepository(conn)
+        self.groups = repos.SqlCreditGroupRepository(conn)
+        self.documents = repos.SqlDocumentRepository(conn)
+        self.orders = repos.SqlSalesOrderRepository(conn)
+        self.decisions = repos.SqlDecisionRepository(conn)
+        self.holds = repos.SqlHoldRepository(conn)
+        self.setup = repos.SqlSetupRepository(conn)
+        self.tokens = repos.SqlTokenRepository(conn)
+        self.audit = repos.SqlAuditRepository(conn)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        conn = self._conn
+        self._conn = None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+        finally:
+            conn.close()
+        if exc is not None and _is_retryable(exc):
+            raise RetryableError("the transaction lost a race; run it again") from exc
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._conn
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        self.connection.rollback()
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine, read_only=read_only)

@@ -1,0 +1,20 @@
+"""Settings from ``CREDITDESK_*`` environment variables."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CREDITDESK_", extra="ignore")
+
+    database_url: str = "sqlite:///./creditdesk.db"
+    admin_token: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    max_body_bytes: int = 1_000_000
+
+
+def load_settings() -> Settings:
+    return Settings()

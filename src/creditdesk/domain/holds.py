@@ -1,0 +1,99 @@
+"""Credit holds: an order that broke a rule waits here until the credit team acts.
+
+A hold is open (``on_hold``) until it is released (with or without posting), rejected, or
+closed because the order was cancelled. Only an open hold changes state; every change is kept
+as history by the service layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from creditdesk.domain.errors import HoldNotOpenError
+from creditdesk.domain.rules import Reason
+from creditdesk.domain.setup import Checkpoint
+
+
+class HoldStatus(StrEnum):
+    ON_HOLD = "on_hold"
+    RELEASED = "released"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class HoldReason:
+    reason: Reason
+    valid: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    id: str
+    legal_entity: str
+    sales_order: str
+    customer: str
+    checkpoint: Checkpoint
+    posting: bool
+    check_id: str | None
+    reasons: tuple[HoldReason, ...]
+    created_at: datetime
+    status: HoldStatus = HoldStatus.ON_HOLD
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    release_reason: str | None = None
+    review_date: date | None = None
+    with_posting: bool | None = None
+    reject_reason: str | None = None
+    note: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == HoldStatus.ON_HOLD
+
+    def _require_open(self, action: str) -> None:
+        if not self.is_open:
+            raise HoldNotOpenError(
+                f"hold {self.id} is {self.status.value}; only an open hold can be {action}",
+                hold=self.id,
+                status=self.status.value,
+            )
+
+    def release(
+        self,
+        *,
+        reason: str | None,
+        review_date: date | None,
+        with_posting: bool,
+        at: datetime,
+        by: str,
+    ) -> Hold:
+        self._require_open("released")
+        return replace(
+            self,
+            status=HoldStatus.RELEASED,
+            closed_at=at,
+            closed_by=by,
+            release_reason=reason,
+            review_date=review_date,
+            with_posting=with_posting,
+        )
+
+    def reject(self, *, reason: str | None, note: str | None, at: datetime, by: str) -> Hold:
+        self._require_open("rejected")
+        return replace(
+            self,
+            status=HoldStatus.REJECTED,
+            closed_at=at,
+            closed_by=by,
+            reject_reason=reason,
+            note=note,
+        )
+
+    def cancel(self, *, reason: str | None, at: datetime, by: str) -> Hold:
+        self._require_open("cancelled")
+        return replace(
+            self, status=HoldStatus.CANCELLED, closed_at=at, closed_by=by, release_reason=reason
+        )

@@ -1,0 +1,229 @@
+"""Money: an exact amount in one ISO 4217 currency.
+
+An amount must be representable at its currency's minor unit (EUR 2 decimals, JPY 0, KWD 3);
+nothing is ever rounded implicitly. Scaling and conversion take a named rounding mode.
+Floats never enter: a ``float`` amount is a ``TypeError``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Final
+
+from creditdesk.domain.errors import (
+    CurrencyMismatchError,
+    InvalidAmountError,
+    UnknownCurrencyError,
+)
+
+ROUNDING: Final = ROUND_HALF_EVEN
+"""Rounding used unless a rule names another (banker's rounding, the decimal default)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Currency:
+    code: str
+    exponent: int
+
+    @property
+    def quantum(self) -> Decimal:
+        return Decimal(1).scaleb(-self.exponent)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+# ISO 4217 alphabetic codes with their minor units (active currencies).
+_ISO_4217: Final = {
+    "AED": 2, "AFN": 2, "ALL": 2, "AMD": 2, "ANG": 2, "AOA": 2, "ARS": 2, "AUD": 2, "AWG": 2,
+    "AZN": 2, "BAM": 2, "BBD": 2, "BDT": 2, "BGN": 2, "BHD": 3, "BIF": 0, "BMD": 2, "BND": 2,
+    "BOB": 2, "BRL": 2, "BSD": 2, "BTN": 2, "BWP": 2, "BYN": 2, "BZD": 2, "CAD": 2, "CDF": 2,
+    "CHF": 2, "CLP": 0, "CNY": 2, "COP": 2, "CRC": 2, "CUP": 2, "CVE": 2, "CZK": 2, "DJF": 0,
+    "DKK": 2, "DOP": 2, "DZD": 2, "EGP": 2, "ERN": 2, "ETB": 2, "EUR": 2, "FJD": 2, "FKP": 2,
+    "GBP": 2, "GEL": 2, "GHS": 2, "GIP": 2, "GMD": 2, "GNF": 0, "GTQ": 2, "GYD": 2, "HKD": 2,
+    "HNL": 2, "HTG": 2, "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2, "IQD": 3, "IRR": 2, "ISK": 0,
+    "JMD": 2, "JOD": 3, "JPY": 0, "KES": 2, "KGS": 2, "KHR": 2, "KMF": 0, "KPW": 2, "KRW": 0,
+    "KWD": 3, "KYD": 2, "KZT": 2, "LAK": 2, "LBP": 2, "LKR": 2, "LRD": 2, "LSL": 2, "LYD": 3,
+    "MAD": 2, "MDL": 2, "MGA": 2, "MKD": 2, "MMK": 2, "MNT": 2, "MOP": 2, "MRU": 2, "MUR": 2,
+    "MVR": 2, "MWK": 2, "MXN": 2, "MYR": 2, "MZN": 2, "NAD": 2, "NGN": 2, "NIO": 2, "NOK": 2,
+    "NPR": 2, "NZD": 2, "OMR": 3, "PAB": 2, "PEN": 2, "PGK": 2, "PHP": 2, "PKR": 2, "PLN": 2,
+    "PYG": 0, "QAR": 2, "RON": 2, "RSD": 2, "RUB": 2, "RWF": 0, "SAR": 2, "SBD": 2, "SCR": 2,
+    "SDG": 2, "SEK": 2, "SGD": 2, "SHP": 2, "SLE": 2, "SOS": 2, "SRD": 2, "SSP": 2, "STN": 2,
+    "SYP": 2, "SZL": 2, "THB": 2, "TJS": 2, "TMT": 2, "TND": 3, "TOP": 2, "TRY": 2, "TTD": 2,
+    "TWD": 2, "TZS": 2, "UAH": 2, "UGX": 0, "USD": 2, "UYU": 2, "UZS": 2, "VES": 2, "VND": 0,
+    "VUV": 0, "WST": 2, "XAF": 0, "XCD": 2, "XOF": 0, "XPF": 0, "YER": 2, "ZAR": 2, "ZMW": 2,
+    "ZWG": 2,
+}  # fmt: skip
+
+CURRENCIES: Final[dict[str, Currency]] = {
+    code: Currency(code, exponent) for code, exponent in _ISO_4217.items()
+}
+
+
+def currency(code: str) -> Currency:
+    """The currency for an ISO 4217 alphabetic code (upper case)."""
+    try:
+        return CURRENCIES[code]
+    except (KeyError, TypeError):
+        raise UnknownCurrencyError(
+            f"unknown currency code {code!r}: expected an ISO 4217 code such as EUR",
+            currency=code,
+        ) from None
+
+
+_AMOUNT_TEXT: Final = re.compile(r"[+-]?[0-9]{1,18}(\.[0-9]{1,18})?")
+
+
+def _to_decimal(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, (bool, float)):
+        raise TypeError(f"money amounts must be Decimal, int or str, not {type(value).__name__}")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        if not _AMOUNT_TEXT.fullmatch(value):
+            raise InvalidAmountError(
+                f"{value[:40]!r} is not an amount: write it as a plain decimal such as 1250.00",
+                amount=value[:40],
+            )
+        return Decimal(value)
+    raise TypeError(f"money amounts must be Decimal, int or str, not {type(value).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: Currency
+
+    def __post_init__(self) -> None:
+        amount = _to_decimal(self.amount)
+        if not amount.is_finite():
+            raise InvalidAmountError(f"{amount} is not a finite amount", amount=str(amount))
+        if amount.adjusted() > 17:
+            raise InvalidAmountError(f"{amount} is too large", amount=str(amount))
+        try:
+            exact = amount.quantize(self.currency.quantum, rounding=ROUNDING)
+        except InvalidOperation:
+            raise InvalidAmountError(f"{amount} is too large", amount=str(amount)) from None
+        if exact != amount:
+            raise InvalidAmountError(
+                f"{amount} has more decimals than {self.currency.code} allows "
+                f"({self.currency.exponent})",
+                amount=str(amount),
+                currency=self.currency.code,
+            )
+        object.__setattr__(self, "amount", exact + 0)  # canonical exponent, no -0
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, code: str) -> Money:
+        return cls(_to_decimal(amount), currency(code))
+
+    @classmethod
+    def zero(cls, cur: Currency) -> Money:
+        return cls(Decimal(0), cur)
+
+    @classmethod
+    def from_minor(cls, minor: int, cur: Currency) -> Money:
+        return cls(Decimal(minor).scaleb(-cur.exponent), cur)
+
+    @property
+    def minor(self) -> int:
+        """The amount in integer minor units (cents), exact."""
+        return int(self.amount.scaleb(self.currency.exponent))
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"cannot combine {self.currency.code} with {other.currency.code}",
+                left=self.currency.code,
+                right=other.currency.code,
+            )
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.amount), self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount >= other.amount
+
+    @property
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    @property
+    def is_negative(self) -> bool:
+        return self.amount < 0
+
+    def multiply(self, factor: Decimal, rounding: str = ROUNDING) -> Money:
+        """Scale by an exact factor, rounding to the minor unit with the named mode."""
+        scaled = (self.amount * factor).quantize(self.currency.quantum, rounding=rounding)
+        return Money(scaled, self.currency)
+
+    def convert(self, rate: Decimal, to: Currency, rounding: str = ROUNDING) -> Money:
+        """This amount in another currency at ``rate`` (units of ``to`` per unit of ours)."""
+        if to == self.currency:
+            return self
+        return Money((self.amount * rate).quantize(to.quantum, rounding=rounding), to)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency.code}"
+
+
+def parse_money(text: str) -> Money:
+    """Parse ``"12.50 EUR"`` (used by the CLI and test builders)."""
+    parts = text.split()
+    if len(parts) != 2:
+        raise InvalidAmountError(f"{text!r} is not of the form '12.50 EUR'", amount=text)
+    return Money.of(parts[0], parts[1].upper())
+
+
+def sum_money(items: Iterable[Money], cur: Currency) -> Money:
+    total = Money.zero(cur)
+    for item in items:
+        total = total + item
+    return total
+
+
+def percent_of(part: Money, whole: Money) -> Decimal | None:
+    """``part / whole * 100`` rounded half-even to two decimals; ``None`` when whole is 0."""
+    part._same(whole)
+    if whole.amount == 0:
+        return None
+    return (part.amount * 100 / whole.amount).quantize(Decimal("0.01"), rounding=ROUNDING)
+
+
+def parse_rate(value: str | Decimal | int) -> Decimal:
+    """An exchange rate or percentage as an exact positive Decimal (floats refused)."""
+    rate = _to_decimal(value)
+    if not rate.is_finite():
+        raise InvalidAmountError(f"{value!r} is not a number", amount=str(value))
+    return rate

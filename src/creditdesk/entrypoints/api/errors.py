@@ -1,0 +1,137 @@
+"""The one place where errors become RFC 9457 problem documents."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from creditdesk.domain.errors import ConflictError, CreditDeskError, DomainError
+from creditdesk.service_layer.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RetryableError,
+)
+
+logger = logging.getLogger("creditdesk.api")
+PROBLEM = "application/problem+json"
+_STATUS: tuple[tuple[type[CreditDeskError], int], ...] = (
+    (NotFoundError, 404),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (ConflictError, 409),
+    (RetryableError, 409),
+    (DomainError, 422),
+)
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    500: "Internal server error",
+}
+_OUR_CODES = {
+    "invalid_amount",
+    "unknown_currency",
+    "currency_mismatch",
+    "invalid_rate",
+    "invalid_number",
+    "negative_amount",
+    "invalid_due_date",
+    "invalid_date",
+}
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://creditdesk.dev/problems/{code}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+async def on_creditdesk_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CreditDeskError)
+    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    details = {k: _plain(v) for k, v in exc.details.items()}
+    return problem(
+        status, exc.code, str(exc), headers=headers, extra={"details": details} if details else None
+    )
+
+
+async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    code = "validation_error"
+    for error in exc.errors():
+        kind = str(error.get("type", ""))
+        if kind in _OUR_CODES and code == "validation_error":
+            code = kind
+        if kind == "json_invalid" and code == "validation_error":
+            code = "invalid_json"
+        errors.append(
+            {
+                "loc": [_plain(part) for part in error.get("loc", ())],
+                "msg": str(error.get("msg")),
+                "type": kind,
+            }
+        )
+    first = errors[0]["msg"] if errors else "invalid request"
+    return problem(422, code, f"the request is not valid: {first}", errors)
+
+
+async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthenticated",
+        413: "body_too_large",
+        415: "unsupported_media_type",
+        400: "bad_request",
+    }
+    code = codes.get(exc.status_code, "http_error")
+    return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}) or None)
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "internal_error", "an unexpected error occurred; nothing was changed")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(CreditDeskError, on_creditdesk_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

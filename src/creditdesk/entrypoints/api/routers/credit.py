@@ -1,0 +1,87 @@
+"""The credit check and the hold list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from creditdesk.domain.setup import Checkpoint
+from creditdesk.entrypoints.api.dependencies import (
+    LimitQuery,
+    PrincipalDep,
+    RuntimeDep,
+    decode_cursor,
+    encode_cursor,
+)
+from creditdesk.entrypoints.api.schemas import CreditCheckIn, RejectIn, ReleaseIn
+from creditdesk.service_layer import checks, holds
+
+router = APIRouter()
+
+
+@router.post("/legal-entities/{le}/sales-orders/{order_id}/credit-checks", tags=["credit checks"])
+def post_credit_check(
+    le: str, order_id: str, body: CreditCheckIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    return checks.run_credit_check(
+        rt,
+        actor,
+        checks.CheckRequest(le, order_id, Checkpoint(body.checkpoint), body.posting, body.as_of),
+    )
+
+
+@router.get("/credit-checks/{check_id}", tags=["credit checks"])
+def get_credit_check(check_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return checks.get_credit_check(rt, actor, check_id)
+
+
+@router.get("/credit-holds", tags=["credit holds"])
+def list_credit_holds(
+    rt: RuntimeDep,
+    actor: PrincipalDep,
+    limit: LimitQuery = 100,
+    cursor: str | None = None,
+    status: str | None = None,
+    legal_entity: str | None = None,
+    customer: str | None = None,
+    sales_order: str | None = None,
+) -> dict[str, Any]:
+    items = holds.list_holds(
+        rt,
+        actor,
+        status=status,
+        legal_entity=legal_entity,
+        customer=customer,
+        sales_order=sales_order,
+        after_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    next_cursor = encode_cursor(items[limit - 1]["id"]) if len(items) > limit else None
+    return {"items": items[:limit], "next_cursor": next_cursor}
+
+
+@router.get("/credit-holds/{hold_id}", tags=["credit holds"])
+def get_credit_hold(hold_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return holds.get_hold(rt, actor, hold_id)
+
+
+@router.post("/credit-holds/{hold_id}/release", tags=["credit holds"])
+def release_credit_hold(
+    hold_id: str, body: ReleaseIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    return holds.release_hold(
+        rt,
+        actor,
+        hold_id,
+        reason=body.reason,
+        review_date=body.review_date,
+        with_posting=body.with_posting,
+    )
+
+
+@router.post("/credit-holds/{hold_id}/reject", tags=["credit holds"])
+def reject_credit_hold(
+    hold_id: str, body: RejectIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    return holds.reject_hold(rt, actor, hold_id, reason=body.reason, note=body.note)

@@ -1,0 +1,222 @@
+"""Legal entities, credit parameters, exchange rates, reasons, account statuses, ranks,
+blocking rules, tokens, the audit trail and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from creditdesk.entrypoints.api.dependencies import (
+    LimitQuery,
+    PrincipalDep,
+    RuntimeDep,
+    decode_cursor,
+    encode_cursor,
+)
+from creditdesk.entrypoints.api.schemas import (
+    AccountStatusIn,
+    BlockingRuleIn,
+    CreditParametersIn,
+    ExchangeRateIn,
+    LegalEntityIn,
+    RankIn,
+    ReasonIn,
+    TokenIn,
+    decimal_text,
+)
+from creditdesk.service_layer import audit, setup, tokens
+from creditdesk.service_layer.setup import CheckpointInput, RuleInput
+
+router = APIRouter()
+
+
+@router.get("/health", tags=["health"])
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.put("/legal-entities/{le}", tags=["legal entities"])
+def put_legal_entity(
+    le: str, body: LegalEntityIn, rt: RuntimeDep, actor: PrincipalDep
+) -> JSONResponse:
+    result, created = setup.put_legal_entity(rt, actor, le, body.name, body.accounting_currency)
+    return JSONResponse(result, status_code=201 if created else 200)
+
+
+@router.get("/legal-entities", tags=["legal entities"])
+def list_legal_entities(rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return {"items": setup.list_legal_entities(rt, actor), "next_cursor": None}
+
+
+@router.get("/legal-entities/{le}", tags=["legal entities"])
+def get_legal_entity(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return setup.get_legal_entity(rt, actor, le)
+
+
+@router.get("/legal-entities/{le}/credit-parameters", tags=["legal entities"])
+def get_credit_parameters(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return setup.get_credit_parameters(rt, actor, le)
+
+
+@router.put("/legal-entities/{le}/credit-parameters", tags=["legal entities"])
+def put_credit_parameters(
+    le: str, body: CreditParametersIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {name: getattr(body, name) for name in body.model_fields_set}
+    if body.checkpoints is not None:
+        changes["checkpoints"] = [
+            CheckpointInput(c.checkpoint, c.posting, c.pro_forma, c.grace_days)
+            for c in body.checkpoints
+        ]
+    return setup.update_credit_parameters(rt, actor, le, changes)
+
+
+@router.post("/exchange-rates", status_code=201, tags=["exchange rates"])
+def post_exchange_rate(body: ExchangeRateIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return setup.put_exchange_rate(
+        rt,
+        actor,
+        body.from_currency,
+        body.to_currency,
+        decimal_text(body.rate, "rate"),
+        body.valid_from,
+    )
+
+
+@router.get("/exchange-rates", tags=["exchange rates"])
+def list_exchange_rates(
+    rt: RuntimeDep,
+    actor: PrincipalDep,
+    from_currency: str | None = None,
+    to_currency: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "items": setup.list_exchange_rates(rt, actor, from_currency, to_currency),
+        "next_cursor": None,
+    }
+
+
+@router.put("/legal-entities/{le}/reasons/{reason_id}", tags=["setup"])
+def put_reason(
+    le: str, reason_id: str, body: ReasonIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    return setup.put_reason(rt, actor, le, reason_id, body.type, body.description)
+
+
+@router.get("/legal-entities/{le}/reasons", tags=["setup"])
+def list_reasons(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return {"items": setup.list_reasons(rt, actor, le), "next_cursor": None}
+
+
+@router.put("/legal-entities/{le}/account-statuses/{status_id}", tags=["setup"])
+def put_account_status(
+    le: str, status_id: str, body: AccountStatusIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    return setup.put_account_status(rt, actor, le, status_id, body.description, body.on_hold)
+
+
+@router.get("/legal-entities/{le}/account-statuses", tags=["setup"])
+def list_account_statuses(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return {"items": setup.list_account_statuses(rt, actor, le), "next_cursor": None}
+
+
+@router.put("/legal-entities/{le}/payment-terms-ranks/{terms}", tags=["setup"])
+def put_payment_terms_rank(
+    le: str, terms: str, body: RankIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    return setup.put_rank(rt, actor, le, "payment_terms", terms, body.rank)
+
+
+@router.get("/legal-entities/{le}/payment-terms-ranks", tags=["setup"])
+def list_payment_terms_ranks(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return {"items": setup.list_ranks(rt, actor, le, "payment_terms"), "next_cursor": None}
+
+
+@router.put("/legal-entities/{le}/settlement-discount-ranks/{code}", tags=["setup"])
+def put_settlement_discount_rank(
+    le: str, code: str, body: RankIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    return setup.put_rank(rt, actor, le, "settlement_discount", code, body.rank)
+
+
+@router.get("/legal-entities/{le}/settlement-discount-ranks", tags=["setup"])
+def list_settlement_discount_ranks(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return {"items": setup.list_ranks(rt, actor, le, "settlement_discount"), "next_cursor": None}
+
+
+@router.get("/legal-entities/{le}/blocking-rules", tags=["blocking rules"])
+def list_blocking_rules(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return {"items": setup.list_rules(rt, actor, le), "next_cursor": None}
+
+
+@router.post("/legal-entities/{le}/blocking-rules", status_code=201, tags=["blocking rules"])
+def post_blocking_rule(
+    le: str, body: BlockingRuleIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    data = RuleInput(
+        rule=body.rule,
+        kind=body.kind,
+        valid_for=body.valid_for,
+        account_or_group=body.account_or_group,
+        risk_group=body.risk_group,
+        value_type=body.value_type,
+        value=decimal_text(body.value, "value") if body.value is not None else None,
+        credit_limit_threshold=decimal_text(body.credit_limit_threshold, "credit_limit_threshold")
+        if body.credit_limit_threshold is not None
+        else None,
+        account_status=body.account_status,
+        terms_of_payment=body.terms_of_payment,
+        release_sales_order=body.release_sales_order,
+    )
+    return setup.add_rule(rt, actor, le, data)
+
+
+@router.delete(
+    "/legal-entities/{le}/blocking-rules/{rule_id}", status_code=204, tags=["blocking rules"]
+)
+def delete_blocking_rule(le: str, rule_id: str, rt: RuntimeDep, actor: PrincipalDep) -> Response:
+    setup.delete_rule(rt, actor, le, rule_id)
+    return Response(status_code=204)
+
+
+@router.post("/tokens", status_code=201, tags=["tokens"])
+def post_token(body: TokenIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return tokens.create_token(rt, actor, body.name, body.role, body.legal_entities)
+
+
+@router.get("/tokens", tags=["tokens"])
+def list_tokens(rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return {"items": tokens.list_tokens(rt, actor), "next_cursor": None}
+
+
+@router.delete("/tokens/{token_id}", status_code=204, tags=["tokens"])
+def delete_token(token_id: str, rt: RuntimeDep, actor: PrincipalDep) -> Response:
+    tokens.revoke_token(rt, actor, token_id)
+    return Response(status_code=204)
+
+
+@router.get("/audit-events", tags=["audit"])
+def list_audit_events(
+    rt: RuntimeDep,
+    actor: PrincipalDep,
+    limit: LimitQuery = 100,
+    entity: str | None = None,
+    key: str | None = None,
+    after: str | None = None,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    raw = decode_cursor(cursor) if cursor is not None else after
+    after_id: int | None = None
+    if raw is not None:
+        if not raw.isdigit():
+            from creditdesk.domain.errors import DomainError
+
+            raise DomainError("the cursor is not valid")
+        after_id = int(raw)
+    items = audit.list_audit_events(
+        rt, actor, entity=entity, key=key, after_id=after_id, limit=limit + 1
+    )
+    next_cursor = encode_cursor(str(items[limit - 1]["id"])) if len(items) > limit else None
+    return {"items": items[:limit], "next_cursor": next_cursor}

@@ -1,0 +1,273 @@
+"""Request bodies of the HTTP API. Money is ``{"amount": "12.50", "currency": "EUR"}`` with
+the amount as a string; a JSON number is refused. Parsing goes through the domain, so the
+API and the CLI refuse the same things."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from creditdesk.domain.errors import DomainError
+from creditdesk.domain.money import Money, parse_rate
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise PydanticCustomError("invalid_date", "dates are strings of the form YYYY-MM-DD")
+    return value
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class MoneyIn(Input):
+    amount: StrictStr = Field(pattern=r"^[+-]?[0-9]{1,18}(\.[0-9]{1,18})?$", examples=["15000.00"])
+    currency: StrictStr = Field(min_length=3, max_length=3, examples=["EUR"])
+    _money: Money = PrivateAttr()
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount_is_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise PydanticCustomError(
+                "invalid_amount",
+                'amount must be a string such as "12.50", not a JSON number',
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _to_money(self) -> MoneyIn:
+        try:
+            self._money = Money.of(self.amount, self.currency)
+        except DomainError as error:
+            raise PydanticCustomError(error.code, str(error)) from None
+        return self
+
+    @property
+    def money(self) -> Money:
+        return self._money
+
+
+def decimal_text(value: str, field: str) -> Decimal:
+    try:
+        return parse_rate(value)
+    except DomainError:
+        raise PydanticCustomError("invalid_number", f"{field} must be a decimal number") from None
+
+
+class LegalEntityIn(Input):
+    name: StrictStr = Field(min_length=1, max_length=200)
+    accounting_currency: StrictStr = Field(min_length=3, max_length=3)
+
+
+class CheckpointIn(Input):
+    checkpoint: Literal["confirmation", "picking_list", "packing_slip", "invoice"]
+    posting: StrictBool = False
+    pro_forma: StrictBool = False
+    grace_days: StrictInt | None = Field(default=None, ge=0, le=3650)
+
+
+class CreditParametersIn(Input):
+    credit_management: StrictBool | None = None
+    credit_limit_type: Literal["balance", "balance_and_packing_slips", "balance_and_all"] | None = (
+        None
+    )
+    check_group_limits: StrictBool | None = None
+    allow_manual_limit_edit: StrictBool | None = None
+    check_credit_limit_on_sales_order: StrictBool | None = None
+    check_payment_terms_increase: StrictBool | None = None
+    check_settlement_discount_increase: StrictBool | None = None
+    skip_rules_after_release: StrictBool | None = None
+    ignore_blank_expiry: StrictBool | None = None
+    auto_release_with_posting: StrictBool | None = None
+    release_reason_ready: StrictStr | None = None
+    release_reason_cancel: StrictStr | None = None
+    release_reason_modified: StrictStr | None = None
+    checkpoints: list[CheckpointIn] | None = Field(default=None, max_length=4)
+
+
+class ExchangeRateIn(Input):
+    from_currency: StrictStr = Field(min_length=3, max_length=3)
+    to_currency: StrictStr = Field(min_length=3, max_length=3)
+    rate: StrictStr = Field(max_length=40, examples=["0.0850"])
+    valid_from: IsoDate
+
+    @field_validator("rate", mode="before")
+    @classmethod
+    def _rate_is_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise PydanticCustomError("invalid_rate", 'rate must be a string such as "0.0850"')
+        decimal_text(value, "rate")
+        return value
+
+
+class CreditIn(Input):
+    limit: MoneyIn | None = None
+    limit_expires_on: IsoDate | None = None
+    mandatory_limit: StrictBool = False
+    unlimited_limit: StrictBool = False
+    exclude: StrictBool = False
+    account_status: StrictStr | None = Field(default=None, max_length=40)
+    status_reason: StrictStr | None = Field(default=None, max_length=40)
+    credit_management_group: StrictStr | None = Field(default=None, max_length=40)
+    last_review_on: IsoDate | None = None
+    next_review_on: IsoDate | None = None
+    eligible_limit: MoneyIn | None = None
+    business_started_on: IsoDate | None = None
+    customer_since: IsoDate | None = None
+    country: StrictStr | None = Field(default=None, min_length=2, max_length=2)
+    revenue: MoneyIn | None = None
+    notes: StrictStr | None = Field(default=None, max_length=4000)
+
+    def provided(self) -> dict[str, Any]:
+        """The fields the caller sent, with money parsed into the domain."""
+        values: dict[str, Any] = {}
+        for name in self.model_fields_set:
+            value = getattr(self, name)
+            values[name] = value.money if isinstance(value, MoneyIn) else value
+        return values
+
+
+class CustomerIn(Input):
+    name: StrictStr = Field(min_length=1, max_length=200)
+    currency: StrictStr | None = Field(default=None, min_length=3, max_length=3)
+    payment_terms: StrictStr | None = Field(default=None, max_length=40)
+    settlement_discount: StrictStr | None = Field(default=None, max_length=40)
+    credit: CreditIn | None = None
+
+
+class CreditGroupIn(Input):
+    description: StrictStr = Field(default="", max_length=200)
+    limit: MoneyIn
+    limit_expires_on: IsoDate | None = None
+
+
+class InvoiceIn(Input):
+    id: StrictStr = Field(min_length=1, max_length=80)
+    customer: StrictStr = Field(min_length=1, max_length=40)
+    amount: MoneyIn
+    invoice_date: IsoDate
+    due_date: IsoDate
+    sales_order: StrictStr | None = Field(default=None, max_length=80)
+    kind: Literal["invoice", "credit_note"] = "invoice"
+
+
+class PaymentApplicationIn(Input):
+    invoice: StrictStr = Field(min_length=1, max_length=80)
+    amount: MoneyIn
+
+
+class PaymentIn(Input):
+    id: StrictStr = Field(min_length=1, max_length=80)
+    customer: StrictStr = Field(min_length=1, max_length=40)
+    amount: MoneyIn
+    date: IsoDate
+    applies_to: list[PaymentApplicationIn] = Field(default_factory=list, max_length=1000)
+
+
+class SalesOrderIn(Input):
+    customer: StrictStr = Field(min_length=1, max_length=40)
+    amount: MoneyIn
+    payment_terms: StrictStr | None = Field(default=None, max_length=40)
+    settlement_discount: StrictStr | None = Field(default=None, max_length=40)
+    status: Literal["open", "cancelled"] = "open"
+    exclude: StrictBool = False
+
+
+class PackingSlipIn(Input):
+    id: StrictStr = Field(min_length=1, max_length=80)
+    sales_order: StrictStr = Field(min_length=1, max_length=80)
+    amount: MoneyIn
+    date: IsoDate
+
+
+class CreditCheckIn(Input):
+    checkpoint: Literal["confirmation", "picking_list", "packing_slip", "invoice"]
+    posting: StrictBool = True
+    as_of: IsoDate | None = None
+
+
+class ReleaseIn(Input):
+    reason: StrictStr | None = Field(default=None, max_length=40)
+    review_date: IsoDate | None = None
+    with_posting: StrictBool = False
+
+
+class RejectIn(Input):
+    reason: StrictStr | None = Field(default=None, max_length=40)
+    note: StrictStr | None = Field(default=None, max_length=4000)
+
+
+class TokenIn(Input):
+    name: StrictStr = Field(min_length=1, max_length=120)
+    role: Literal["admin", "credit_manager", "credit_clerk", "approver", "integration", "viewer"]
+    legal_entities: list[StrictStr] | None = Field(default=None, max_length=200)
+
+
+class ReasonIn(Input):
+    type: Literal["hold", "release", "status"]
+    description: StrictStr = Field(max_length=200)
+
+
+class AccountStatusIn(Input):
+    description: StrictStr = Field(max_length=200)
+    on_hold: Literal["none", "invoicing", "all"] = "none"
+
+
+class RankIn(Input):
+    rank: StrictInt = Field(ge=0, le=1_000_000)
+
+
+class BlockingRuleIn(Input):
+    rule: Literal[
+        "days_overdue",
+        "account_status",
+        "terms_of_payment",
+        "credit_limit_expired",
+        "overdue_amount",
+        "sales_order_amount",
+        "credit_limit_used",
+    ]
+    kind: Literal["blocking", "exclusion"] = "blocking"
+    valid_for: Literal["table", "group", "all"] = "all"
+    account_or_group: StrictStr | None = Field(default=None, max_length=40)
+    risk_group: StrictStr | None = Field(default=None, max_length=40)
+    value_type: Literal["days", "amount", "percent"] | None = None
+    value: StrictStr | None = Field(default=None, max_length=40)
+    credit_limit_threshold: StrictStr | None = Field(default=None, max_length=40)
+    account_status: StrictStr | None = Field(default=None, max_length=40)
+    terms_of_payment: StrictStr | None = Field(default=None, max_length=40)
+    release_sales_order: StrictBool = False
+
+    @field_validator("value", "credit_limit_threshold", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise PydanticCustomError("invalid_number", 'write numbers as strings, e.g. "61"')
+        decimal_text(value, "value")
+        return value

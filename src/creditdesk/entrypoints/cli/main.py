@@ -1,0 +1,202 @@
+"""The ``creditdesk`` command line (Typer + Rich).
+
+Errors print one clear line to stderr and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
+from creditdesk.config import Settings, load_settings
+from creditdesk.domain.errors import CreditDeskError
+from creditdesk.domain.setup import Checkpoint
+from creditdesk.service_layer import checks, tokens
+from creditdesk.service_layer.auth import SYSTEM
+from creditdesk.service_layer.runtime import Runtime
+
+app = typer.Typer(
+    help="creditdesk: customer credit management across legal entities.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _runtime(settings: Settings) -> Runtime:
+    return build_runtime(settings)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def handled(command: Callable[P, R]) -> Callable[P, R]:
+    """Print a creditdesk error as one line and exit 1 instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except CreditDeskError as error:
+            raise fail(f"{error} ({error.code})") from None
+        except OSError as error:
+            raise fail(str(error)) from None
+
+    return wrapper
+
+
+@app.command()
+@handled
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+    workers: Annotated[int | None, typer.Option(help="server processes")] = None,
+) -> None:
+    """Migrate the database to the latest schema and serve the API and web app."""
+    import uvicorn
+
+    settings = _settings()
+    upgrade_database(settings.database_url)
+    count = workers or settings.workers
+    out.print(
+        f"creditdesk serving on http://{host or settings.host}:{port or settings.port} "
+        f"({count} process{'es' if count > 1 else ''}; API docs at /api/docs)"
+    )
+    uvicorn.run(
+        "creditdesk.entrypoints.asgi:app_factory",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=count,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+@handled
+def db_upgrade() -> None:
+    """Migrate the database to the latest schema."""
+    settings = _settings()
+    upgrade_database(settings.database_url)
+    out.print("database is at the latest schema")
+
+
+@app.command()
+@handled
+def demo() -> None:
+    """Load the Nordic demo data (safe to run again: it loads once)."""
+    from creditdesk.entrypoints.cli.demo import load_demo
+
+    settings = _settings()
+    upgrade_database(settings.database_url)
+    rt = _runtime(settings)
+    try:
+        loaded = load_demo(rt, out)
+    finally:
+        dispose(rt)
+    if not loaded:
+        out.print("demo data is already loaded")
+
+
+@app.command()
+@handled
+def check(
+    legal_entity: Annotated[str, typer.Argument(help="legal entity, e.g. FI01")],
+    sales_order: Annotated[str, typer.Argument(help="sales order id")],
+    checkpoint: Annotated[Checkpoint, typer.Option(help="posting step")] = Checkpoint.CONFIRMATION,
+    pro_forma: Annotated[bool, typer.Option("--pro-forma", help="a pro forma posting")] = False,
+    as_of: Annotated[str | None, typer.Option(help="check date YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """Run a credit check on a sales order and print the explained decision."""
+    settings = _settings()
+    rt = _runtime(settings)
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        body = checks.run_credit_check(
+            rt,
+            SYSTEM,
+            checks.CheckRequest(legal_entity, sales_order, checkpoint, not pro_forma, day),
+        )
+    finally:
+        dispose(rt)
+    colour = {"passed": "green", "on_hold": "red", "not_checked": "yellow"}[body["decision"]]
+    out.print(f"[bold {colour}]{body['decision']}[/]  {body['id']}", highlight=False)
+    for reason in body["reasons"]:
+        scope = f" ({reason['scope']})" if reason.get("scope") else ""
+        out.print(f"  • {reason['code']}{scope}: {reason['message']}", highlight=False)
+    if body["limits"]:
+        table = Table("scope", "limit", "exposure before", "order", "available", "ok")
+        for line in body["limits"]:
+            table.add_row(
+                line["scope"],
+                f"{line['limit']['amount']} {line['limit']['currency']}",
+                f"{line['exposure_before']['amount']}",
+                f"{line['order']['amount']}",
+                f"{line['available']['amount']}",
+                "yes" if line["ok"] else "no",
+            )
+        out.print(table)
+    out.print(body["explanation"], highlight=False)
+    if body["hold"] is not None:
+        out.print(f"hold: {body['hold']['id']}", highlight=False)
+
+
+@token_app.command("create")
+@handled
+def token_create(
+    role: Annotated[
+        str,
+        typer.Option(help="admin, credit_manager, credit_clerk, approver, integration or viewer"),
+    ],
+    name: Annotated[str | None, typer.Option(help="a name for the token")] = None,
+    legal_entity: Annotated[
+        list[str] | None,
+        typer.Option("--legal-entity", help="restrict to this legal entity (repeatable)"),
+    ] = None,
+) -> None:
+    """Create an API token and print its secret (shown once)."""
+    settings = _settings()
+    upgrade_database(settings.database_url)
+    rt = _runtime(settings)
+    try:
+        body = tokens.create_token(
+            rt, SYSTEM, name or f"{role}-token", role, list(legal_entity) if legal_entity else None
+        )
+    finally:
+        dispose(rt)
+    err.print(
+        f"token {body['id']} ({body['role']}, legal entities: "
+        f"{', '.join(body['legal_entities'] or ['all'])}); the secret is shown once:"
+    )
+    out.print(body["token"], highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,35 @@
+"""Reading the append-only audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from creditdesk.service_layer import serialize
+from creditdesk.service_layer.auth import Permission, Principal, authorize_all_entities
+from creditdesk.service_layer.runtime import Runtime
+
+
+def list_audit_events(
+    rt: Runtime,
+    actor: Principal,
+    *,
+    entity: str | None,
+    key: str | None,
+    after_id: int | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    authorize_all_entities(actor, Permission.READ)
+    with rt.uow(read_only=True) as uow:
+        return [
+            {
+                "id": event.id,
+                "at": serialize.plain(event.at),
+                "actor": event.actor,
+                "action": event.action,
+                "entity": event.entity,
+                "key": event.key,
+                "before": event.before,
+                "after": event.after,
+            }
+            for event in uow.audit.find(entity, key, after_id, limit)
+        ]

@@ -1,0 +1,52 @@
+"""What every use case gets: the unit of work factory, the clock and the id factory, plus
+per-process caches that are safe because they are keyed by a version stored in the database."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from creditdesk.domain.rules import BlockingRule
+from creditdesk.service_layer.ports import Clock, IdFactory, UnitOfWorkFactory
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+def new_id(prefix: str) -> str:
+    """A unique id that sorts by creation time: ``hold_0193a7c2f1e4b9d2c8a1f3e5``."""
+    return f"{prefix}_{time.time_ns() // 1000:014x}{secrets.token_hex(5)}"
+
+
+@dataclass
+class RuleCache:
+    """Rule sets per legal entity, valid while the entity's ``setup_version`` is unchanged."""
+
+    _entries: dict[str, tuple[int, tuple[BlockingRule, ...]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, legal_entity: str, version: int) -> tuple[BlockingRule, ...] | None:
+        entry = self._entries.get(legal_entity)
+        if entry is None or entry[0] != version:
+            return None
+        return entry[1]
+
+    def put(self, legal_entity: str, version: int, rules: tuple[BlockingRule, ...]) -> None:
+        with self._lock:
+            self._entries[legal_entity] = (version, rules)
+
+
+@dataclass
+class Runtime:
+    uow: UnitOfWorkFactory
+    clock: Clock = field(default_factory=SystemClock)
+    new_id: IdFactory = new_id
+    rules: RuleCache = field(default_factory=RuleCache)

@@ -1,0 +1,133 @@
+"""Test builders and the API client used by the e2e tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from httpx2 import Response
+
+from creditdesk.domain.money import Money, parse_money
+
+ADMIN_TOKEN = "test-admin-token"
+
+
+def money(text: str) -> Money:
+    """``money("12.50 EUR")``"""
+    return parse_money(text)
+
+
+def m(text: str) -> dict[str, str]:
+    """A money object for the API: ``m("12.50 EUR") == {"amount": "12.50", "currency": "EUR"}``."""
+    value = parse_money(text)
+    return {"amount": str(value.amount), "currency": value.currency.code}
+
+
+class Api:
+    """A TestClient that sends the admin token unless told otherwise."""
+
+    def __init__(self, client: TestClient, token: str = ADMIN_TOKEN) -> None:
+        self.client = client
+        self.token = token
+
+    def as_token(self, token: str) -> Api:
+        return Api(self.client, token)
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, path: str, **params: Any) -> Response:
+        return self.client.get(f"/api/v1{path}", params=params or None, headers=self._headers())
+
+    def put(self, path: str, body: Any = None) -> Response:
+        return self.client.put(f"/api/v1{path}", json=body, headers=self._headers())
+
+    def post(self, path: str, body: Any = None) -> Response:
+        return self.client.post(f"/api/v1{path}", json=body, headers=self._headers())
+
+    def delete(self, path: str) -> Response:
+        return self.client.delete(f"/api/v1{path}", headers=self._headers())
+
+    # --- builders that speak the domain ----------------------------------------------------
+
+    def legal_entity(self, le: str = "FI01", currency: str = "EUR") -> dict[str, Any]:
+        r = self.put(f"/legal-entities/{le}", {"name": f"{le} Oy", "accounting_currency": currency})
+        assert r.status_code in (200, 201), r.text
+        return dict(r.json())
+
+    def customer(self, le: str, account: str, limit: str | None = None, **credit: Any) -> None:
+        body: dict[str, Any] = {"name": f"Customer {account}"}
+        if "currency" in credit:
+            body["currency"] = credit.pop("currency")
+        body["credit"] = {"limit": m(limit) if limit is not None else None, **credit}
+        r = self.put(f"/legal-entities/{le}/customers/{account}", body)
+        assert r.status_code == 200, r.text
+
+    def group(self, group_id: str, limit: str, expires: str = "2027-12-31") -> None:
+        r = self.put(
+            f"/credit-groups/{group_id}",
+            {"description": group_id, "limit": m(limit), "limit_expires_on": expires},
+        )
+        assert r.status_code == 200, r.text
+
+    def join(self, group_id: str, le: str, account: str) -> dict[str, Any]:
+        r = self.put(f"/credit-groups/{group_id}/members/{le}/{account}")
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def order(self, le: str, order_id: str, customer: str, amount: str, **extra: Any) -> None:
+        r = self.put(
+            f"/legal-entities/{le}/sales-orders/{order_id}",
+            {"customer": customer, "amount": m(amount), **extra},
+        )
+        assert r.status_code == 200, r.text
+
+    def invoice(
+        self,
+        le: str,
+        invoice_id: str,
+        customer: str,
+        amount: str,
+        invoice_date: str = "2026-10-01",
+        due_date: str = "2026-10-31",
+        **extra: Any,
+    ) -> None:
+        r = self.post(
+            f"/legal-entities/{le}/invoices",
+            {
+                "id": invoice_id,
+                "customer": customer,
+                "amount": m(amount),
+                "invoice_date": invoice_date,
+                "due_date": due_date,
+                **extra,
+            },
+        )
+        assert r.status_code == 201, r.text
+
+    def rate(self, source: str, target: str, rate: str, valid_from: str = "2026-01-01") -> None:
+        r = self.post(
+            "/exchange-rates",
+            {
+                "from_currency": source,
+                "to_currency": target,
+                "rate": rate,
+                "valid_from": valid_from,
+            },
+        )
+        assert r.status_code == 201, r.text
+
+    def check(
+        self,
+        le: str,
+        order_id: str,
+        checkpoint: str = "confirmation",
+        posting: bool = True,
+        as_of: str = "2026-11-23",
+    ) -> dict[str, Any]:
+        r = self.post(
+            f"/legal-entities/{le}/sales-orders/{order_id}/credit-checks",
+            {"checkpoint": checkpoint, "posting": posting, "as_of": as_of},
+        )
+        assert r.status_code == 200, r.text
+        return dict(r.json())
