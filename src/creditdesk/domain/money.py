@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from typing import Final
 
 from creditdesk.domain.errors import (
@@ -185,17 +185,23 @@ class Money:
 
     def multiply(self, factor: Decimal, rounding: str = ROUNDING) -> Money:
         """Scale by an exact factor, rounding to the minor unit with the named mode."""
-        scaled = (self.amount * factor).quantize(self.currency.quantum, rounding=rounding)
-        return Money(scaled, self.currency)
+        return Money(_round_product(self.amount, factor, self.currency, rounding), self.currency)
 
     def convert(self, rate: Decimal, to: Currency, rounding: str = ROUNDING) -> Money:
         """This amount in another currency at ``rate`` (units of ``to`` per unit of ours)."""
         if to == self.currency:
             return self
-        return Money((self.amount * rate).quantize(to.quantum, rounding=rounding), to)
+        return Money(_round_product(self.amount, rate, to, rounding), to)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency.code}"
+
+
+def _round_product(amount: Decimal, factor: Decimal, to: Currency, rounding: str) -> Decimal:
+    """``amount * factor`` rounded once, with the named mode, from the exact product."""
+    with localcontext() as exact:
+        exact.prec = 80  # enough for any product of two stored values: no early rounding
+        return (amount * factor).quantize(to.quantum, rounding=rounding)
 
 
 def parse_money(text: str) -> Money:
@@ -222,7 +228,8 @@ def percent_of(part: Money, whole: Money) -> Decimal | None:
 
 
 def parse_rate(value: str | Decimal | int) -> Decimal:
-    """An exchange rate or percentage as an exact positive Decimal (floats refused)."""
+    """An exchange rate or percentage as an exact, finite Decimal (floats refused; the caller
+    checks the sign its use needs)."""
     rate = _to_decimal(value)
     if not rate.is_finite():
         raise InvalidAmountError(f"{value!r} is not a number", amount=str(value))

@@ -545,7 +545,9 @@ def evaluate_rules(rules: Iterable[BlockingRule], facts: CheckFacts) -> RuleOutc
     for rule in rules:
         if not rule.is_blocking and rule.release_sales_order and _exclusion_applies(rule, facts):
             trace.append(f"{rule.describe()} applies: the order is released, no other rule runs")
-            return RuleOutcome((), rule, tuple(trace), threshold)
+            ranking = _ranking_reasons(facts)  # rankings are not rules: never excluded
+            trace.extend(f"ranking: {reason.message}" for reason in ranking)
+            return RuleOutcome(tuple(ranking), rule, tuple(trace), threshold)
     reasons: list[Reason] = []
     for rule_type in RULE_ORDER:
         suppressed: set[ValueType | None] = set()
