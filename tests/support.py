@@ -131,3 +131,82 @@ class Api:
         )
         assert r.status_code == 200, r.text
         return dict(r.json())
+
+    # --- more builders and readers ---------------------------------------------------------
+
+    @staticmethod
+    def problem(r: Response, status: int, code: str) -> dict[str, Any]:
+        """Assert an RFC 9457 problem document with this status and stable code."""
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"].startswith("application/problem+json"), r.headers
+        body = dict(r.json())
+        assert body["status"] == status, body
+        assert body["code"] == code, body
+        for field in ("type", "title", "detail"):
+            assert body[field], body
+        return body
+
+    def credit(self, le: str, account: str, as_of: str | None = None) -> dict[str, Any]:
+        """The credit summary of a customer."""
+        params = {"as_of": as_of} if as_of is not None else {}
+        r = self.get(f"/legal-entities/{le}/customers/{account}/credit", **params)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def exposure(self, le: str, account: str, as_of: str | None = None) -> dict[str, str]:
+        """The exposure of the credit summary as ``{"balance": "12.50 EUR", ...}``."""
+        parts = self.credit(le, account, as_of)["exposure"]
+        return {name: f"{v['amount']} {v['currency']}" for name, v in parts.items()}
+
+    def payment(
+        self,
+        le: str,
+        payment_id: str,
+        customer: str,
+        amount: str,
+        date: str = "2026-11-01",
+        applies_to: dict[str, str] | None = None,
+    ) -> None:
+        r = self.post(
+            f"/legal-entities/{le}/payments",
+            {
+                "id": payment_id,
+                "customer": customer,
+                "amount": m(amount),
+                "date": date,
+                "applies_to": [
+                    {"invoice": invoice, "amount": m(applied)}
+                    for invoice, applied in (applies_to or {}).items()
+                ],
+            },
+        )
+        assert r.status_code == 201, r.text
+
+    def packing_slip(
+        self, le: str, slip_id: str, order_id: str, amount: str, date: str = "2026-11-01"
+    ) -> None:
+        r = self.post(
+            f"/legal-entities/{le}/packing-slips",
+            {"id": slip_id, "sales_order": order_id, "amount": m(amount), "date": date},
+        )
+        assert r.status_code == 201, r.text
+
+    def credit_parameters(self, le: str, **changes: Any) -> dict[str, Any]:
+        r = self.put(f"/legal-entities/{le}/credit-parameters", changes)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def new_token(self, role: str, legal_entities: list[str] | None = None, name: str = "") -> str:
+        """Create an API token and return its secret."""
+        r = self.post(
+            "/tokens",
+            {"name": name or f"{role}-token", "role": role, "legal_entities": legal_entities},
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["token"])
+
+    def holds(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every hold the caller sees that matches the filters (first page)."""
+        r = self.get("/credit-holds", **filters)
+        assert r.status_code == 200, r.text
+        return list(r.json()["items"])

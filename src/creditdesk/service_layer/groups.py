@@ -89,7 +89,9 @@ def put_group(
 def get_group(rt: Runtime, actor: Principal, group_id: str) -> dict[str, Any]:
     authorize(actor, Permission.READ)
     with rt.uow(read_only=True) as uow:
-        return group_body(uow, require_group(uow, group_id))
+        body = group_body(uow, require_group(uow, group_id))
+    body["members"] = [m for m in body["members"] if actor.sees(m["legal_entity"])]
+    return body
 
 
 def add_member(

@@ -8,7 +8,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from creditdesk.domain.errors import DomainError, InvalidRateError, UnknownAccountStatusError
+from creditdesk.domain.errors import (
+    DomainError,
+    InvalidCheckpointSetupError,
+    InvalidRateError,
+    UnknownAccountStatusError,
+)
 from creditdesk.domain.money import currency
 from creditdesk.domain.rules import (
     BlockingRule,
@@ -31,6 +36,7 @@ from creditdesk.service_layer.auth import (
     Permission,
     Principal,
     authorize,
+    authorize_all_entities,
 )
 from creditdesk.service_layer.errors import LegalEntityNotFoundError, RuleNotFoundError
 from creditdesk.service_layer.ports import LegalEntity, UnitOfWork, run_with_retries
@@ -200,6 +206,12 @@ def update_credit_parameters(
                     rows.append(
                         CheckpointSetup(checkpoint, row.posting, row.pro_forma, row.grace_days)
                     )
+                listed = [r.checkpoint for r in rows]
+                twice = sorted({cp.value for cp in listed if listed.count(cp) > 1})
+                if twice:
+                    raise InvalidCheckpointSetupError(
+                        f"checkpoint {', '.join(twice)} is listed twice", checkpoint=twice[0]
+                    )
                 merged = {r.checkpoint: r for r in params.checkpoints}
                 merged.update({r.checkpoint: r for r in rows})
                 fields["checkpoints"] = validate_checkpoints(tuple(merged.values()))
@@ -236,7 +248,7 @@ def put_exchange_rate(
     rate: Decimal,
     valid_from: date,
 ) -> dict[str, Any]:
-    authorize(actor, Permission.MANAGE_RATES)
+    authorize_all_entities(actor, Permission.MANAGE_RATES)
     source, target = currency(from_currency), currency(to_currency)
     if source == target:
         raise InvalidRateError("an exchange rate needs two different currencies")

@@ -85,9 +85,8 @@ async def on_creditdesk_error(_: Request, exc: Exception) -> JSONResponse:
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     details = {k: _plain(v) for k, v in exc.details.items()}
-    return problem(
-        status, exc.code, str(exc), headers=headers, extra={"details": details} if details else None
-    )
+    extra: dict[str, Any] = {"details": details} if details else {}
+    return problem(status, exc.code, str(exc), headers=headers, **extra)
 
 
 async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
