@@ -14,11 +14,16 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def create_sqlite_directory(url: str) -> None:
+    """Make the directory of a SQLite database file, as SQLite only creates the file."""
+    database = make_url(url).database
+    if is_sqlite(url) and database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        create_sqlite_directory(url)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 60},

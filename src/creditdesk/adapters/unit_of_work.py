@@ -17,11 +17,14 @@ from creditdesk.service_layer import ports
 from creditdesk.service_layer.errors import RetryableError
 
 _RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
+_UNIQUE_VIOLATION = "23505"
 
 
 def _is_retryable(error: BaseException) -> bool:
     if isinstance(error, IntegrityError):
-        return True
+        # a duplicate insert lost a race; a foreign key or NOT NULL violation is a bug
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        return sqlstate == _UNIQUE_VIOLATION or "UNIQUE constraint failed" in str(error.orig)
     if isinstance(error, DBAPIError):
         sqlstate = getattr(error.orig, "sqlstate", None)
         if sqlstate in _RETRY_SQLSTATES:

@@ -5,6 +5,8 @@ The SQLAlchemy adapters implement them; the use cases never see a row or a sessi
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -316,4 +318,6 @@ def run_with_retries(work: Callable[[], T], attempts: int = 8) -> T:
         except RetryableError:
             if attempt == attempts - 1:
                 raise
+            # back off with jitter so racing writers do not collide again in lockstep
+            time.sleep(random.uniform(0, 0.002 * 2**attempt))
     raise AssertionError("unreachable")  # pragma: no cover

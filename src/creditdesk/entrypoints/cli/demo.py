@@ -73,7 +73,9 @@ def load_demo(rt: Runtime, console: Console) -> bool:
     for source, target, rate in RATES:
         from decimal import Decimal
 
-        setup.put_exchange_rate(rt, SYSTEM, source, target, Decimal(rate), date(2026, 1, 1))
+        setup.put_exchange_rate(
+            rt, SYSTEM, source, target, Decimal(rate), today - timedelta(days=365)
+        )
     for le, account, name, limit, days, mandatory, unlimited, terms in CUSTOMERS:
         cur = currency_of[le]
         credit: dict[str, object] = {

@@ -13,6 +13,7 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
 from creditdesk.config import Settings, load_settings
@@ -33,7 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped at 80
 
 
 def _settings() -> Settings:
@@ -64,6 +65,11 @@ def handled(command: Callable[P, R]) -> Callable[P, R]:
             raise fail(f"{error} ({error.code})") from None
         except OSError as error:
             raise fail(str(error)) from None
+        except SQLAlchemyError as error:
+            cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            if "no such table" in cause or "does not exist" in cause:
+                cause += " (run `creditdesk db upgrade` first)"
+            raise fail(f"database error: {cause}") from None
 
     return wrapper
 
@@ -132,12 +138,12 @@ def check(
     as_of: Annotated[str | None, typer.Option(help="check date YYYY-MM-DD (default today)")] = None,
 ) -> None:
     """Run a credit check on a sales order and print the explained decision."""
-    settings = _settings()
-    rt = _runtime(settings)
     try:
         day = date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    settings = _settings()
+    rt = _runtime(settings)
     try:
         body = checks.run_credit_check(
             rt,
