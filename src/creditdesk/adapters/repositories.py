@@ -44,6 +44,7 @@ from creditdesk.service_layer.ports import (
     StoredCustomer,
     StoredDocument,
 )
+from creditdesk.service_layer.rates import inverse_rate
 
 
 def _money(minor: int | None, code: str | None) -> Money | None:
@@ -208,7 +209,7 @@ class SqlRateRepository(_Repo):
             return RateQuote(Decimal(direct[0]), direct[1], False)
         reverse = self._latest(to_currency, from_currency, on)
         if reverse is not None:
-            return RateQuote(Decimal(1) / Decimal(reverse[0]), reverse[1], True)
+            return RateQuote(inverse_rate(Decimal(reverse[0])), reverse[1], True)
         return None
 
     def all(
