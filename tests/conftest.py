@@ -77,7 +77,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN)
+    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN, deliver_webhooks=False)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -10,10 +12,13 @@ from sqlalchemy import Engine
 
 from creditdesk.adapters.db import make_engine
 from creditdesk.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from creditdesk.adapters.webhook_sender import HttpxWebhookSender
 from creditdesk.config import Settings
+from creditdesk.service_layer.events import DeliveryReport, deliver_due
 from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.tokens import ensure_token
 
+logger = logging.getLogger("creditdesk")
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
@@ -41,3 +46,42 @@ def dispose(runtime: Runtime) -> None:
     factory = runtime.uow
     if isinstance(factory, SqlAlchemyUnitOfWorkFactory):
         factory.engine.dispose()
+
+
+class WebhookDispatcher:
+    """Delivers due webhook events every few seconds in a background thread."""
+
+    def __init__(self, runtime: Runtime, interval_seconds: float) -> None:
+        self._runtime = runtime
+        self._interval = interval_seconds
+        self._stop = threading.Event()
+        self._sender = HttpxWebhookSender()
+        self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
+
+    def start(self) -> WebhookDispatcher:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                deliver_due(self._runtime, self._sender)
+            except Exception:  # keep delivering; the next round retries
+                logger.exception("webhook delivery round failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._sender.close()
+
+
+def start_webhook_dispatcher(runtime: Runtime, settings: Settings) -> WebhookDispatcher:
+    return WebhookDispatcher(runtime, settings.webhook_interval_seconds).start()
+
+
+def deliver_webhooks_once(runtime: Runtime) -> DeliveryReport:
+    sender = HttpxWebhookSender()
+    try:
+        return deliver_due(runtime, sender)
+    finally:
+        sender.close()

@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     max_body_bytes: int = 1_000_000
+    deliver_webhooks: bool = True
+    webhook_interval_seconds: float = 2.0
 
 
 def load_settings() -> Settings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +59,12 @@ def _minor(value: Money | None) -> int | None:
 
 def _code(value: Money | None) -> str | None:
     return value.currency.code if value is not None else None
+
+
+def _day_start(day: date) -> datetime:
+    from datetime import UTC
+
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -835,6 +841,8 @@ def _hold(row: RowMapping) -> Hold:
         with_posting=row["with_posting"],
         reject_reason=row["reject_reason"],
         note=row["note"],
+        ready_to_release=row["ready_to_release"],
+        evaluated_at=_utc(row["evaluated_at"]),
     )
 
 
@@ -849,6 +857,9 @@ class SqlHoldRepository(_Repo):
             "check_id": hold.check_id,
             "status": hold.status.value,
             "reasons": [_reason_json(r) for r in hold.reasons],
+            "reason_codes": "," + ",".join(hold.reason_codes) + ",",
+            "ready_to_release": hold.ready_to_release,
+            "evaluated_at": hold.evaluated_at,
             "created_at": hold.created_at,
             "closed_at": hold.closed_at,
             "closed_by": hold.closed_by,
@@ -897,6 +908,16 @@ class SqlHoldRepository(_Repo):
             query = query.where(h.c.customer == where.customer)
         if where.sales_order is not None:
             query = query.where(h.c.sales_order == where.sales_order)
+        if where.reason is not None:
+            query = query.where(h.c.reason_codes.contains(f",{where.reason},", autoescape=True))
+        if where.checkpoint is not None:
+            query = query.where(h.c.checkpoint == where.checkpoint)
+        if where.created_from is not None:
+            query = query.where(h.c.created_at >= _day_start(where.created_from))
+        if where.created_to is not None:
+            query = query.where(h.c.created_at < _day_start(where.created_to + timedelta(days=1)))
+        if where.ready_to_release is not None:
+            query = query.where(h.c.ready_to_release == where.ready_to_release)
         if where.after_id is not None:
             query = query.where(h.c.id > where.after_id)
         rows = self.conn.execute(query.order_by(h.c.id).limit(where.limit)).mappings().all()

@@ -267,6 +267,14 @@ reasons = Table(
     Column("description", String(200), nullable=False),
 )
 
+credit_management_groups = Table(
+    "credit_management_groups",
+    metadata,
+    Column("legal_entity", String(20), ForeignKey("legal_entities.id"), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("description", String(200), nullable=False),
+)
+
 account_statuses = Table(
     "account_statuses",
     metadata,
@@ -315,6 +323,9 @@ credit_holds = Table(
     Column("check_id", String(40)),
     Column("status", String(20), nullable=False),
     Column("reasons", JSON, nullable=False),
+    Column("reason_codes", String(400), nullable=False, server_default=text("''")),
+    Column("ready_to_release", Boolean, nullable=False, server_default=text("false")),
+    Column("evaluated_at", UTC_TS),
     Column("created_at", UTC_TS, nullable=False),
     Column("closed_at", UTC_TS),
     Column("closed_by", String(120)),
@@ -364,4 +375,32 @@ audit_events = Table(
     Column("before", JSON),
     Column("after", JSON),
     Index("ix_audit_events_entity_key", "entity", "key", "id"),
+)
+
+outbox_events = Table(
+    "outbox_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTC_TS, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("legal_entity", String(20), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("data", JSON, nullable=False),
+    Index("ix_outbox_events_legal_entity", "legal_entity", "id"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("legal_entities", JSON),
+    Column("event_types", JSON),
+    Column("active", Boolean, nullable=False),
+    Column("cursor", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("next_attempt_at", UTC_TS),
+    Column("last_error", Text),
+    Column("created_at", UTC_TS, nullable=False),
 )

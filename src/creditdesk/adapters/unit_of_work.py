@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from creditdesk.adapters import repositories as repos
+from creditdesk.adapters.event_store import SqlEventRepository, SqlWebhookRepository
 from creditdesk.service_layer import ports
 from creditdesk.service_layer.errors import RetryableError
 
@@ -46,6 +47,8 @@ class SqlAlchemyUnitOfWork:
     setup: ports.SetupRepository
     tokens: ports.TokenRepository
     audit: ports.AuditRepository
+    events: ports.EventRepository
+    webhooks: ports.WebhookRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -75,6 +78,8 @@ class SqlAlchemyUnitOfWork:
         self.setup = repos.SqlSetupRepository(conn)
         self.tokens = repos.SqlTokenRepository(conn)
         self.audit = repos.SqlAuditRepository(conn)
+        self.events = SqlEventRepository(conn)
+        self.webhooks = SqlWebhookRepository(conn)
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from creditdesk.domain.errors import HoldNotOpenError
-from creditdesk.domain.rules import Reason
+from creditdesk.domain.rules import Reason, ReasonCode
 from creditdesk.domain.setup import Checkpoint
 
 
@@ -48,10 +48,41 @@ class Hold:
     with_posting: bool | None = None
     reject_reason: str | None = None
     note: str | None = None
+    ready_to_release: bool = False
+    evaluated_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status == HoldStatus.ON_HOLD
+
+    @property
+    def is_forced(self) -> bool:
+        return any(r.reason.code == ReasonCode.FORCED for r in self.reasons)
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        return tuple(sorted({r.reason.code.value for r in self.reasons}))
+
+    def evaluate(self, still_firing: set[tuple[str, str | None]], *, at: datetime) -> Hold:
+        """Mark each rule reason valid or not by whether it still fires (a forced reason
+        always stays). Ready to release when no rule reason is valid any more (B50, B52)."""
+        self._require_open("evaluated")
+        marked = tuple(
+            HoldReason(
+                r.reason,
+                r.reason.code == ReasonCode.FORCED
+                or (r.reason.code.value, r.reason.scope.value if r.reason.scope else None)
+                in still_firing,
+            )
+            for r in self.reasons
+        )
+        ready = not any(r.valid for r in marked if r.reason.code != ReasonCode.FORCED)
+        return replace(self, reasons=marked, ready_to_release=ready, evaluated_at=at)
+
+    def force(self, reason: Reason) -> Hold:
+        """Add a forced reason to an open hold (it can then never be released automatically)."""
+        self._require_open("forced")
+        return replace(self, reasons=(*self.reasons, HoldReason(reason)), ready_to_release=False)
 
     def _require_open(self, action: str) -> None:
         if not self.is_open:

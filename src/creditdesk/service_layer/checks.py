@@ -16,6 +16,7 @@ from typing import Any
 
 from creditdesk.domain.decisions import CreditDecision, LimitResult, Outcome
 from creditdesk.domain.errors import OrderClosedError, OrderRejectedError
+from creditdesk.domain.events import EventType
 from creditdesk.domain.exposure import ExposureBucket, exposure_in
 from creditdesk.domain.holds import Hold, HoldReason, HoldStatus
 from creditdesk.domain.limits import (
@@ -36,7 +37,7 @@ from creditdesk.domain.rules import (
     has_blocking_rule,
 )
 from creditdesk.domain.setup import Checkpoint
-from creditdesk.service_layer import serialize
+from creditdesk.service_layer import events, serialize
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.customers import lock_stored
 from creditdesk.service_layer.errors import CreditCheckNotFoundError, SalesOrderNotFoundError
@@ -395,6 +396,9 @@ def run_credit_check(rt: Runtime, actor: Principal, request: CheckRequest) -> di
                         actor.name,
                         "placed",
                         {"check_id": check_id, "reasons": [r.code.value for r in reasons]},
+                    )
+                    events.record(
+                        uow, now, EventType.HOLD_PLACED, entity.id, hold.id, serialize.hold(hold)
                     )
                     hold_note = "Order has been sent to credit management."
                 else:

@@ -26,10 +26,11 @@ from creditdesk.domain.errors import (
     OrderClosedError,
     OverappliedPaymentError,
 )
+from creditdesk.domain.events import EventType
 from creditdesk.domain.exposure import ExposureDelta
 from creditdesk.domain.holds import Hold
 from creditdesk.domain.money import Money
-from creditdesk.service_layer import serialize
+from creditdesk.service_layer import events, serialize
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.customers import apply_exposure, lock_customer, lock_stored
 from creditdesk.service_layer.errors import (
@@ -453,6 +454,9 @@ def _close_hold_of_cancelled(
     now = rt.clock.now()
     closed = hold.cancel(reason=reason, at=now, by=actor.name)
     uow.holds.update(closed)
+    events.record(
+        uow, now, EventType.HOLD_CANCELLED, hold.legal_entity, hold.id, serialize.hold(closed)
+    )
     uow.holds.add_history(
         hold.id,
         now,

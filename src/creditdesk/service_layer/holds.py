@@ -6,10 +6,12 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from creditdesk.domain.errors import UnknownReasonError
+from creditdesk.domain.errors import DomainError, UnknownReasonError
+from creditdesk.domain.events import EventType
 from creditdesk.domain.exposure import ExposureDelta
-from creditdesk.domain.holds import Hold
-from creditdesk.service_layer import serialize
+from creditdesk.domain.holds import Hold, HoldStatus
+from creditdesk.domain.setup import Checkpoint
+from creditdesk.service_layer import events, serialize
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.checks import grace_until
 from creditdesk.service_layer.customers import apply_exposure, lock_customer
@@ -47,11 +49,25 @@ def list_holds(
     legal_entity: str | None,
     customer: str | None,
     sales_order: str | None = None,
+    reason: str | None = None,
+    checkpoint: str | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    ready_to_release: bool | None = None,
     after_id: str | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Holds across the legal entities the caller may see, oldest first."""
     authorize(actor, Permission.READ, legal_entity)
+    if status is not None and status not in {s.value for s in HoldStatus}:
+        raise DomainError(
+            f"status must be one of {', '.join(s.value for s in HoldStatus)}", status=status
+        )
+    if checkpoint is not None and checkpoint not in {c.value for c in Checkpoint}:
+        raise DomainError(
+            f"checkpoint must be one of {', '.join(c.value for c in Checkpoint)}",
+            checkpoint=checkpoint,
+        )
     scope: tuple[str, ...] | None
     if legal_entity is not None:
         scope = (legal_entity,)
@@ -59,9 +75,21 @@ def list_holds(
         scope = tuple(sorted(actor.legal_entities))
     else:
         scope = None
+    where = HoldFilter(
+        status=status,
+        legal_entities=scope,
+        customer=customer,
+        sales_order=sales_order,
+        reason=reason,
+        checkpoint=checkpoint,
+        created_from=created_from,
+        created_to=created_to,
+        ready_to_release=ready_to_release,
+        after_id=after_id,
+        limit=limit,
+    )
     with rt.uow(read_only=True) as uow:
-        holds = uow.holds.find(HoldFilter(status, scope, customer, sales_order, after_id, limit))
-        return [serialize.hold(h) for h in holds]
+        return [serialize.hold(h) for h in uow.holds.find(where)]
 
 
 def get_hold(rt: Runtime, actor: Principal, hold_id: str) -> dict[str, Any]:
@@ -127,6 +155,14 @@ def release_hold(
                     ),
                     now,
                 )
+            events.record(
+                uow,
+                now,
+                EventType.HOLD_RELEASED,
+                hold.legal_entity,
+                hold.id,
+                serialize.hold(released),
+            )
             uow.audit.add(
                 now,
                 actor.name,
@@ -175,6 +211,14 @@ def reject_hold(
                         packing_slips=-order.counted_packed.minor,
                     ),
                 )
+            events.record(
+                uow,
+                now,
+                EventType.HOLD_REJECTED,
+                hold.legal_entity,
+                hold.id,
+                serialize.hold(rejected),
+            )
             uow.audit.add(
                 now,
                 actor.name,

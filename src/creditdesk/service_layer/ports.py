@@ -129,6 +129,11 @@ class HoldFilter:
     legal_entities: tuple[str, ...] | None = None
     customer: str | None = None
     sales_order: str | None = None
+    reason: str | None = None
+    checkpoint: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    ready_to_release: bool | None = None
     after_id: str | None = None
     limit: int = 100
 
@@ -276,6 +281,66 @@ class AuditRepository(Protocol):
     ) -> list[AuditEvent]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: int
+    at: datetime
+    type: str
+    legal_entity: str
+    key: str
+    data: dict[str, Any]
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "at": self.at.isoformat().replace("+00:00", "Z"),
+            "legal_entity": self.legal_entity,
+            "key": self.key,
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    id: str
+    url: str
+    secret: str
+    legal_entities: tuple[str, ...] | None
+    event_types: tuple[str, ...] | None
+    active: bool
+    cursor: int
+    failures: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+
+    def wants(self, event: StoredEvent) -> bool:
+        if self.legal_entities is not None and event.legal_entity not in self.legal_entities:
+            return False
+        return self.event_types is None or event.type in self.event_types
+
+
+class EventRepository(Protocol):
+    def add(
+        self, at: datetime, type: str, legal_entity: str, key: str, data: dict[str, Any]
+    ) -> None: ...
+    def after(
+        self, after_id: int, legal_entities: tuple[str, ...] | None, limit: int
+    ) -> list[StoredEvent]: ...
+
+
+class WebhookRepository(Protocol):
+    def add(self, hook: Webhook) -> None: ...
+    def all(self) -> list[Webhook]: ...
+    def get(self, hook_id: str) -> Webhook | None: ...
+    def delete(self, hook_id: str) -> bool: ...
+    def advance(self, hook_id: str, seen_cursor: int, cursor: int) -> bool: ...
+    def failed(
+        self, hook_id: str, seen_cursor: int, failures: int, next_attempt_at: datetime, error: str
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     legal_entities: LegalEntityRepository
     rates: RateRepository
@@ -288,6 +353,8 @@ class UnitOfWork(Protocol):
     setup: SetupRepository
     tokens: TokenRepository
     audit: AuditRepository
+    events: EventRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None: ...

@@ -117,6 +117,8 @@ def hold(value: Hold, history: list[dict[str, Any]] | None = None) -> dict[str, 
         "with_posting": value.with_posting,
         "reject_reason": value.reject_reason,
         "note": value.note,
+        "ready_to_release": value.ready_to_release,
+        "evaluated_at": plain(value.evaluated_at),
     }
     if history is not None:
         body["history"] = history

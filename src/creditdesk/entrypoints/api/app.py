@@ -9,10 +9,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from creditdesk import __version__
-from creditdesk.bootstrap import build_runtime, dispose
+from creditdesk.bootstrap import build_runtime, dispose, start_webhook_dispatcher
 from creditdesk.config import Settings
 from creditdesk.entrypoints.api import errors
-from creditdesk.entrypoints.api.routers import credit, customers, documents, setup
+from creditdesk.entrypoints.api.routers import credit, customers, documents, events, setup
 from creditdesk.service_layer.runtime import Runtime
 
 DESCRIPTION = """Customer credit management across legal entities: credit limits, shared
@@ -27,7 +27,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        dispatcher = start_webhook_dispatcher(rt, settings) if settings.deliver_webhooks else None
         yield
+        if dispatcher is not None:
+            dispatcher.stop()
         if owned:
             dispose(rt)
 
@@ -57,7 +60,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             )
         return await call_next(request)
 
-    for router in (setup.router, customers.router, documents.router, credit.router):
+    for router in (setup.router, customers.router, documents.router, credit.router, events.router):
         app.include_router(router, prefix="/api/v1")
 
     @app.get("/", include_in_schema=False)

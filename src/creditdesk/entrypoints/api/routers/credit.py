@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from creditdesk.domain.setup import Checkpoint
 from creditdesk.entrypoints.api.dependencies import (
@@ -18,6 +19,10 @@ from creditdesk.entrypoints.api.schemas import CreditCheckIn, RejectIn, ReleaseI
 from creditdesk.service_layer import checks, holds
 
 router = APIRouter()
+HoldStatusQuery = Annotated[Literal["on_hold", "released", "rejected", "cancelled"] | None, Query()]
+CheckpointQuery = Annotated[
+    Literal["confirmation", "picking_list", "packing_slip", "invoice"] | None, Query()
+]
 
 
 @router.post("/legal-entities/{le}/sales-orders/{order_id}/credit-checks", tags=["credit checks"])
@@ -42,11 +47,17 @@ def list_credit_holds(
     actor: PrincipalDep,
     limit: LimitQuery = 100,
     cursor: str | None = None,
-    status: str | None = None,
+    status: HoldStatusQuery = None,
     legal_entity: str | None = None,
     customer: str | None = None,
     sales_order: str | None = None,
+    reason: str | None = None,
+    checkpoint: CheckpointQuery = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    ready_to_release: bool | None = None,
 ) -> dict[str, Any]:
+    """The hold list across the legal entities the caller may see, oldest first."""
     items = holds.list_holds(
         rt,
         actor,
@@ -54,6 +65,11 @@ def list_credit_holds(
         legal_entity=legal_entity,
         customer=customer,
         sales_order=sales_order,
+        reason=reason,
+        checkpoint=checkpoint,
+        created_from=created_from,
+        created_to=created_to,
+        ready_to_release=ready_to_release,
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
