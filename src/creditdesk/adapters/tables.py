@@ -404,3 +404,6 @@ webhooks = Table(
     Column("last_error", Text),
     Column("created_at", UTC_TS, nullable=False),
 )
+
+# Tables of later capabilities live in their own modules on this same metadata.
+from creditdesk.adapters import tables_lifecycle, tables_web  # noqa: E402, F401
