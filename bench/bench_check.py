@@ -880,10 +880,17 @@ def run_checks(plan: CheckPlan) -> SizeResult:
         def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
             kinds[statement_kind(statement)] += 1
 
-        event.listen(engine, "before_cursor_execute", count)
+        # The hot-path statements go to the DB-API cursor directly (no SQLAlchemy events):
+        # count what SQLite itself is asked to run, on fresh connections.
+        def trace(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.set_trace_callback(lambda sql: count(None, None, sql))
+
+        engine.dispose()
+        event.listen(engine, "connect", trace)
         for req in counted:
             checks.run_credit_check(rt, SYSTEM, req)
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "connect", trace)
+        engine.dispose()
         sampled = max(1, len(counted))
 
         ms = sorted(n / 1e6 for n in latencies)

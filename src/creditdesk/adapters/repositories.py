@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+import json
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from creditdesk.adapters import tables as t
 from creditdesk.domain.customers import CreditProfile, Customer
@@ -62,8 +79,6 @@ def _code(value: Money | None) -> str | None:
 
 
 def _day_start(day: date) -> datetime:
-    from datetime import UTC
-
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
@@ -71,9 +86,148 @@ def _utc(value: datetime | None) -> datetime | None:
     """SQLite hands timestamps back naive; they were stored as UTC."""
     if value is None or value.tzinfo is not None:
         return value
-    from datetime import UTC
-
     return value.replace(tzinfo=UTC)
+
+
+# --- the hot path: SQL written once, executed through the unit of work's connection ---------
+#
+# The statements a credit check runs are written once as SQL text with ``:name`` parameters,
+# rendered once per DB-API parameter style (SQLite's ``:name``, psycopg's ``%(name)s``) and
+# run with ``Connection.exec_driver_sql``: still the unit of work's connection and
+# transaction (and its events), but no statement building, cache-key generation or
+# compilation per call. Raw rows carry the driver's types, so the few columns SQLAlchemy's
+# types would convert (dates, timestamps, booleans and JSON on SQLite) are converted here,
+# from the table definitions.
+
+_NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class _Sql:
+    """One hand-written statement, rendered for each parameter style."""
+
+    __slots__ = ("named", "pyformat")
+
+    def __init__(self, sql: str) -> None:
+        self.named = sql
+        self.pyformat = _NAMED_PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+    def _cursor(self, conn: Connection, params: dict[str, Any]) -> Any:
+        # The DB-API connection under the unit of work's Connection: the same transaction
+        # (begun by the unit of work), without SQLAlchemy's per-call execution context and
+        # result metadata, which cost more than SQLite's own work on these one-row reads.
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        sqlite = conn.dialect.name == "sqlite"
+        sql = self.named
+        if sqlite:
+            params = {k: _sqlite_param(v) for k, v in params.items()}
+        else:
+            sql = self.pyformat
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(sql, params)
+        except conn.dialect.loaded_dbapi.Error as error:
+            cursor.close()
+            # the same exception SQLAlchemy would raise, so retries and error mapping hold
+            raise DBAPIError.instance(
+                sql, params, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+            ) from error
+        return cursor
+
+    def first(self, conn: Connection, params: dict[str, Any]) -> Any:
+        cursor = self._cursor(conn, params)
+        try:
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
+    def all(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
+        cursor = self._cursor(conn, params)
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def scalar(self, conn: Connection, params: dict[str, Any]) -> Any:
+        row = self.first(conn, params)
+        return row[0] if row is not None else None
+
+    def execute(self, conn: Connection, params: dict[str, Any]) -> int:
+        """Run a write; the number of rows it changed."""
+        cursor = self._cursor(conn, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+def _sqlite_param(value: Any) -> Any:
+    # stored as SQLAlchemy's SQLite types store them: ISO text for dates
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _to_date(value: Any) -> Any:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _to_ts(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _to_bool(value: Any) -> Any:
+    return value if value is None else bool(value)
+
+
+def _to_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _converter(column_type: Any) -> Callable[[Any], Any] | None:
+    if isinstance(column_type, DateTime):
+        return _to_ts
+    if isinstance(column_type, Date):
+        return _to_date
+    if isinstance(column_type, Boolean):
+        return _to_bool
+    if isinstance(column_type, JSON):
+        return _to_json
+    return None
+
+
+class _Columns:
+    """A table's columns for hand-written SELECTs, turning raw rows into mappings with the
+    values SQLAlchemy's column types would have produced."""
+
+    __slots__ = ("_convert", "names", "sql")
+
+    def __init__(self, table: Table, names: Sequence[str] | None = None) -> None:
+        self.names = tuple(names or (c.name for c in table.c))
+        self.sql = ", ".join(self.names)
+        self._convert = tuple(
+            (i, fn)
+            for i, name in enumerate(self.names)
+            if (fn := _converter(table.c[name].type)) is not None
+        )
+
+    def row(self, raw: Sequence[Any], sqlite: bool) -> dict[str, Any]:
+        values = list(raw)
+        for index, fn in self._convert:
+            value = values[index]
+            if value is not None and (sqlite or fn is _to_ts):
+                values[index] = fn(value)
+        return dict(zip(self.names, values, strict=True))
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
 
 
 class _Repo:
@@ -82,6 +236,48 @@ class _Repo:
 
 
 # --- legal entities -----------------------------------------------------------------------------
+
+
+_LE_COLUMNS = _Columns(
+    t.legal_entities, [c.name for c in t.legal_entities.c if c.name not in ("created_at",)]
+)
+_LE_GET = _Sql(f"SELECT {_LE_COLUMNS.sql} FROM legal_entities WHERE id = :id")
+# Per process: the last row read per legal entity and the value built from it. A hit needs
+# the row to be identical (setup_version and updated_at included), so it is never stale;
+# it only saves building the parameters again.
+_LE_CACHE: dict[str, tuple[tuple[Any, ...], LegalEntity]] = {}
+_LE_CACHE_LOCK = threading.Lock()
+
+
+def _legal_entity(row: Mapping[Any, Any]) -> LegalEntity:
+    params = CreditParameters(
+        credit_management=row["credit_management"],
+        credit_limit_type=CreditLimitType(row["credit_limit_type"]),
+        check_group_limits=row["check_group_limits"],
+        allow_manual_limit_edit=row["allow_manual_limit_edit"],
+        check_credit_limit_on_sales_order=row["check_credit_limit_on_sales_order"],
+        check_payment_terms_increase=row["check_payment_terms_increase"],
+        check_settlement_discount_increase=row["check_settlement_discount_increase"],
+        skip_rules_after_release=row["skip_rules_after_release"],
+        ignore_blank_expiry=row["ignore_blank_expiry"],
+        auto_release_with_posting=row["auto_release_with_posting"],
+        release_reason_ready=row["release_reason_ready"],
+        release_reason_cancel=row["release_reason_cancel"],
+        release_reason_modified=row["release_reason_modified"],
+        checkpoints=tuple(
+            CheckpointSetup(
+                Checkpoint(c["checkpoint"]), c["posting"], c["pro_forma"], c["grace_days"]
+            )
+            for c in row["checkpoints"]
+        ),
+    )
+    return LegalEntity(
+        row["id"],
+        row["name"],
+        currency(row["accounting_currency"]),
+        params,
+        row["setup_version"],
+    )
 
 
 class SqlLegalEntityRepository(_Repo):
@@ -116,41 +312,18 @@ class SqlLegalEntityRepository(_Repo):
         }
 
     def get(self, legal_entity: str) -> LegalEntity | None:
-        row = (
-            self.conn.execute(select(t.legal_entities).where(t.legal_entities.c.id == legal_entity))
-            .mappings()
-            .first()
-        )
-        if row is None:
+        sqlite = _is_sqlite(self.conn)
+        raw = _LE_GET.first(self.conn, {"id": legal_entity})
+        if raw is None:
             return None
-        params = CreditParameters(
-            credit_management=row["credit_management"],
-            credit_limit_type=CreditLimitType(row["credit_limit_type"]),
-            check_group_limits=row["check_group_limits"],
-            allow_manual_limit_edit=row["allow_manual_limit_edit"],
-            check_credit_limit_on_sales_order=row["check_credit_limit_on_sales_order"],
-            check_payment_terms_increase=row["check_payment_terms_increase"],
-            check_settlement_discount_increase=row["check_settlement_discount_increase"],
-            skip_rules_after_release=row["skip_rules_after_release"],
-            ignore_blank_expiry=row["ignore_blank_expiry"],
-            auto_release_with_posting=row["auto_release_with_posting"],
-            release_reason_ready=row["release_reason_ready"],
-            release_reason_cancel=row["release_reason_cancel"],
-            release_reason_modified=row["release_reason_modified"],
-            checkpoints=tuple(
-                CheckpointSetup(
-                    Checkpoint(c["checkpoint"]), c["posting"], c["pro_forma"], c["grace_days"]
-                )
-                for c in row["checkpoints"]
-            ),
-        )
-        return LegalEntity(
-            row["id"],
-            row["name"],
-            currency(row["accounting_currency"]),
-            params,
-            row["setup_version"],
-        )
+        key = tuple(raw)
+        cached = _LE_CACHE.get(legal_entity)
+        if cached is not None and cached[0] == key:
+            return cached[1]  # the same row as last time: the same (immutable) value
+        entity = _legal_entity(_LE_COLUMNS.row(raw, sqlite))
+        with _LE_CACHE_LOCK:
+            _LE_CACHE[legal_entity] = (key, entity)
+        return entity
 
     def add(self, entity: LegalEntity, at: datetime) -> None:
         self.conn.execute(
@@ -177,6 +350,12 @@ class SqlLegalEntityRepository(_Repo):
 # --- exchange rates -----------------------------------------------------------------------------
 
 
+_RATE_LATEST = _Sql(
+    "SELECT rate, valid_from FROM exchange_rates WHERE from_currency = :source "
+    "AND to_currency = :target AND valid_from <= :on ORDER BY valid_from DESC LIMIT 1"
+)
+
+
 class SqlRateRepository(_Repo):
     def put(
         self, from_currency: str, to_currency: str, rate: Decimal, valid_from: date, at: datetime
@@ -200,14 +379,8 @@ class SqlRateRepository(_Repo):
             )
 
     def _latest(self, source: str, target: str, on: date) -> tuple[str, date] | None:
-        r = t.exchange_rates
-        row = self.conn.execute(
-            select(r.c.rate, r.c.valid_from)
-            .where(r.c.from_currency == source, r.c.to_currency == target, r.c.valid_from <= on)
-            .order_by(r.c.valid_from.desc())
-            .limit(1)
-        ).first()
-        return (row[0], row[1]) if row is not None else None
+        row = _RATE_LATEST.first(self.conn, {"source": source, "target": target, "on": on})
+        return (row[0], _to_date(row[1])) if row is not None else None
 
     def quote(self, from_currency: str, to_currency: str, on: date) -> RateQuote | None:
         direct = self._latest(from_currency, to_currency, on)
@@ -270,7 +443,7 @@ def _customer_values(customer: Customer) -> dict[str, Any]:
     }
 
 
-def _customer(row: RowMapping) -> StoredCustomer:
+def _customer(row: Mapping[Any, Any]) -> StoredCustomer:
     credit = CreditProfile(
         limit=_money(row["limit_minor"], row["limit_currency"]),
         limit_expires_on=row["limit_expires_on"],
@@ -314,20 +487,69 @@ def _bucket(row: Any, kind: CreditLimitType = CreditLimitType.BALANCE_AND_ALL) -
     )
 
 
+_CUSTOMER_COLUMNS = _Columns(
+    t.customers, [c.name for c in t.customers.c if c.name not in ("created_at", "updated_at")]
+)
+_CUSTOMER_BY_ID = _Sql(f"SELECT {_CUSTOMER_COLUMNS.sql} FROM customers WHERE id = :id")
+_CUSTOMER_BY_ID_LOCK = _Sql(f"{_CUSTOMER_BY_ID.named} FOR UPDATE")
+_CUSTOMER_BY_KEY = _Sql(
+    f"SELECT {_CUSTOMER_COLUMNS.sql} FROM customers "
+    "WHERE legal_entity = :legal_entity AND account = :account"
+)
+_CUSTOMER_BY_KEY_LOCK = _Sql(f"{_CUSTOMER_BY_KEY.named} FOR UPDATE")
+_CUSTOMER_EXPOSURE = _Sql(
+    "SELECT currency, balance_minor, packing_slips_minor, open_orders_minor "
+    "FROM customer_exposure WHERE customer_id = :customer_id"
+)
+_CUSTOMER_EXPOSURE_ADD = _Sql(
+    "UPDATE customer_exposure SET balance_minor = balance_minor + :balance, "
+    "packing_slips_minor = packing_slips_minor + :packing_slips, "
+    "open_orders_minor = open_orders_minor + :open_orders "
+    "WHERE customer_id = :customer_id AND currency = :currency"
+)
+_CUSTOMER_EXPOSURE_NEW = _Sql(
+    "INSERT INTO customer_exposure "
+    "(customer_id, currency, balance_minor, packing_slips_minor, open_orders_minor) "
+    "VALUES (:customer_id, :currency, :balance, :packing_slips, :open_orders)"
+)
+
+
 class SqlCustomerRepository(_Repo):
-    def _one(self, where: Any, lock: bool) -> StoredCustomer | None:
-        query = select(t.customers).where(where)
-        if lock:
-            query = query.with_for_update()
-        row = self.conn.execute(query).mappings().first()
-        return _customer(row) if row is not None else None
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        # On SQLite the transaction holds the database's write lock from BEGIN IMMEDIATE (a
+        # read-only one reads one snapshot), so a customer read twice in one unit of work
+        # (once to find its group, once "under the lock") is the same row unless this unit
+        # of work changed it: the second read is served from here. PostgreSQL reads again.
+        self._seen: dict[int, StoredCustomer] | None = {} if _is_sqlite(conn) else None
+
+    def _one(self, sql: _Sql, params: dict[str, Any]) -> StoredCustomer | None:
+        raw = sql.first(self.conn, params)
+        if raw is None:
+            return None
+        stored = _customer(_CUSTOMER_COLUMNS.row(raw, self._seen is not None))
+        if self._seen is not None:
+            self._seen[stored.id] = stored
+        return stored
 
     def get(self, legal_entity: str, account: str, *, lock: bool = False) -> StoredCustomer | None:
-        c = t.customers.c
-        return self._one(and_(c.legal_entity == legal_entity, c.account == account), lock)
+        sql = _CUSTOMER_BY_KEY_LOCK if lock and self._seen is None else _CUSTOMER_BY_KEY
+        return self._one(sql, {"legal_entity": legal_entity, "account": account})
 
     def get_by_id(self, customer_id: int, *, lock: bool = False) -> StoredCustomer | None:
-        return self._one(t.customers.c.id == customer_id, lock)
+        if self._seen is not None:
+            seen = self._seen.get(customer_id)
+            if seen is not None:
+                return seen
+            return self._one(_CUSTOMER_BY_ID, {"id": customer_id})
+        return self._one(_CUSTOMER_BY_ID_LOCK if lock else _CUSTOMER_BY_ID, {"id": customer_id})
+
+    def _forget(self, customer_id: int | None = None) -> None:
+        if self._seen is not None:
+            if customer_id is None:
+                self._seen.clear()
+            else:
+                self._seen.pop(customer_id, None)
 
     def add(self, customer: Customer, at: datetime) -> int:
         result = self.conn.execute(
@@ -340,6 +562,7 @@ class SqlCustomerRepository(_Repo):
         return int(key[0])
 
     def update(self, customer_id: int, customer: Customer, at: datetime) -> None:
+        self._forget(customer_id)
         self.conn.execute(
             update(t.customers)
             .where(t.customers.c.id == customer_id)
@@ -369,47 +592,72 @@ class SqlCustomerRepository(_Repo):
         return [_customer(row) for row in rows]
 
     def exposure(self, customer_id: int) -> list[ExposureBucket]:
-        e = t.customer_exposure
-        rows = self.conn.execute(select(e).where(e.c.customer_id == customer_id)).all()
-        return [_bucket(row) for row in rows]
+        rows = _CUSTOMER_EXPOSURE.all(self.conn, {"customer_id": customer_id})
+        return [
+            ExposureBucket(currency(code), balance, packed, orders, CreditLimitType.BALANCE_AND_ALL)
+            for code, balance, packed, orders in rows
+        ]
 
     def apply_exposure(self, customer_id: int, delta: ExposureDelta) -> None:
-        e = t.customer_exposure
-        done = self.conn.execute(
-            update(e)
-            .where(e.c.customer_id == customer_id, e.c.currency == delta.currency.code)
-            .values(
-                balance_minor=e.c.balance_minor + delta.balance,
-                packing_slips_minor=e.c.packing_slips_minor + delta.packing_slips,
-                open_orders_minor=e.c.open_orders_minor + delta.open_orders,
-            )
-        )
-        if done.rowcount == 0:
-            self.conn.execute(
-                insert(e).values(
-                    customer_id=customer_id,
-                    currency=delta.currency.code,
-                    balance_minor=delta.balance,
-                    packing_slips_minor=delta.packing_slips,
-                    open_orders_minor=delta.open_orders,
-                )
-            )
+        params = {
+            "customer_id": customer_id,
+            "currency": delta.currency.code,
+            "balance": delta.balance,
+            "packing_slips": delta.packing_slips,
+            "open_orders": delta.open_orders,
+        }
+        if _CUSTOMER_EXPOSURE_ADD.execute(self.conn, params) == 0:
+            _CUSTOMER_EXPOSURE_NEW.execute(self.conn, params)
 
 
 # --- credit groups ------------------------------------------------------------------------------
 
 
+_GROUP_GET = _Sql(
+    "SELECT id, description, limit_minor, limit_currency, limit_expires_on "
+    "FROM credit_groups WHERE id = :id"
+)
+_GROUP_GET_LOCK = _Sql(f"{_GROUP_GET.named} FOR UPDATE")
+_GROUP_EXPOSURE = _Sql(
+    "SELECT e.legal_entity, e.currency, e.balance_minor, e.packing_slips_minor, "
+    "e.open_orders_minor, le.credit_limit_type "
+    "FROM group_exposure e JOIN legal_entities le ON le.id = e.legal_entity "
+    "WHERE e.credit_group = :credit_group"
+)
+_GROUP_EXPOSURE_ADD = _Sql(
+    "UPDATE group_exposure SET balance_minor = balance_minor + :balance, "
+    "packing_slips_minor = packing_slips_minor + :packing_slips, "
+    "open_orders_minor = open_orders_minor + :open_orders "
+    "WHERE credit_group = :credit_group AND legal_entity = :legal_entity "
+    "AND currency = :currency"
+)
+_GROUP_EXPOSURE_NEW = _Sql(
+    "INSERT INTO group_exposure (credit_group, legal_entity, currency, balance_minor, "
+    "packing_slips_minor, open_orders_minor) VALUES (:credit_group, :legal_entity, :currency, "
+    ":balance, :packing_slips, :open_orders)"
+)
+
+
 class SqlCreditGroupRepository(_Repo):
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        # the same reasoning as for customers: on SQLite one unit of work sees one state
+        self._seen: dict[str, CreditGroup] | None = {} if _is_sqlite(conn) else None
+
     def get(self, group_id: str, *, lock: bool = False) -> CreditGroup | None:
-        query = select(t.credit_groups).where(t.credit_groups.c.id == group_id)
-        if lock:
-            query = query.with_for_update()
-        row = self.conn.execute(query).mappings().first()
+        if self._seen is not None:
+            seen = self._seen.get(group_id)
+            if seen is not None:
+                return seen
+        sql = _GROUP_GET_LOCK if lock and self._seen is None else _GROUP_GET
+        row = sql.first(self.conn, {"id": group_id})
         if row is None:
             return None
-        limit = _money(row["limit_minor"], row["limit_currency"])
-        assert limit is not None
-        return CreditGroup(row["id"], row["description"], limit, row["limit_expires_on"])
+        limit = Money.from_minor(row[2], currency(row[3]))
+        group = CreditGroup(row[0], row[1], limit, _to_date(row[4]))
+        if self._seen is not None:
+            self._seen[group_id] = group
+        return group
 
     def _values(self, group: CreditGroup) -> dict[str, Any]:
         return {
@@ -427,6 +675,8 @@ class SqlCreditGroupRepository(_Repo):
         )
 
     def update(self, group: CreditGroup, at: datetime) -> None:
+        if self._seen is not None:
+            self._seen.pop(group.id, None)
         g = t.credit_groups
         self.conn.execute(
             update(g)
@@ -435,51 +685,31 @@ class SqlCreditGroupRepository(_Repo):
         )
 
     def exposure(self, group_id: str) -> list[tuple[str, ExposureBucket]]:
-        e = t.group_exposure
-        le = t.legal_entities
-        rows = self.conn.execute(
-            select(e, le.c.credit_limit_type)
-            .join(le, le.c.id == e.c.legal_entity)
-            .where(e.c.credit_group == group_id)
-        ).all()
+        rows = _GROUP_EXPOSURE.all(self.conn, {"credit_group": group_id})
         return [
-            (row.legal_entity, _bucket(row, CreditLimitType(row.credit_limit_type))) for row in rows
+            (le, ExposureBucket(currency(code), balance, packed, orders, CreditLimitType(kind)))
+            for le, code, balance, packed, orders, kind in rows
         ]
 
     def apply_exposure(self, group_id: str, legal_entity: str, delta: ExposureDelta) -> None:
         if delta.is_zero:
             return
-        e = t.group_exposure
-        done = self.conn.execute(
-            update(e)
-            .where(
-                e.c.credit_group == group_id,
-                e.c.legal_entity == legal_entity,
-                e.c.currency == delta.currency.code,
-            )
-            .values(
-                balance_minor=e.c.balance_minor + delta.balance,
-                packing_slips_minor=e.c.packing_slips_minor + delta.packing_slips,
-                open_orders_minor=e.c.open_orders_minor + delta.open_orders,
-            )
-        )
-        if done.rowcount == 0:
-            self.conn.execute(
-                insert(e).values(
-                    credit_group=group_id,
-                    legal_entity=legal_entity,
-                    currency=delta.currency.code,
-                    balance_minor=delta.balance,
-                    packing_slips_minor=delta.packing_slips,
-                    open_orders_minor=delta.open_orders,
-                )
-            )
+        params = {
+            "credit_group": group_id,
+            "legal_entity": legal_entity,
+            "currency": delta.currency.code,
+            "balance": delta.balance,
+            "packing_slips": delta.packing_slips,
+            "open_orders": delta.open_orders,
+        }
+        if _GROUP_EXPOSURE_ADD.execute(self.conn, params) == 0:
+            _GROUP_EXPOSURE_NEW.execute(self.conn, params)
 
 
 # --- documents ----------------------------------------------------------------------------------
 
 
-def _invoice(row: RowMapping) -> Invoice:
+def _invoice(row: Mapping[Any, Any]) -> Invoice:
     cur = currency(row["currency"])
     return Invoice(
         row["legal_entity"],
@@ -493,6 +723,13 @@ def _invoice(row: RowMapping) -> Invoice:
         row["sales_order"],
         row["body_hash"],
     )
+
+
+_OVERDUE = _Sql(
+    "SELECT currency, SUM(open_minor), MIN(due_date) FROM invoices "
+    "WHERE customer_id = :customer_id AND open_minor <> 0 AND open_minor > 0 "
+    "AND due_date < :as_of GROUP BY currency"
+)
 
 
 class SqlDocumentRepository(_Repo):
@@ -545,19 +782,9 @@ class SqlDocumentRepository(_Repo):
     def overdue(self, customer_id: int, as_of: date) -> tuple[list[Money], date | None]:
         """Open invoices past due on ``as_of``: their sums per currency and the oldest due
         date. Reads only the customer's open, past-due invoices (partial index)."""
-        i = t.invoices
-        rows = self.conn.execute(
-            select(i.c.currency, func.sum(i.c.open_minor), func.min(i.c.due_date))
-            .where(
-                i.c.customer_id == customer_id,
-                i.c.open_minor != 0,
-                i.c.open_minor > 0,
-                i.c.due_date < as_of,
-            )
-            .group_by(i.c.currency)
-        ).all()
+        rows = _OVERDUE.all(self.conn, {"customer_id": customer_id, "as_of": as_of})
         amounts = [Money.from_minor(int(row[1]), currency(row[0])) for row in rows]
-        oldest = min((row[2] for row in rows), default=None)
+        oldest = min((_to_date(row[2]) for row in rows), default=None)
         return amounts, oldest
 
     def payment(self, legal_entity: str, payment_id: str) -> StoredDocument | None:
@@ -700,38 +927,39 @@ def _order_values(order: SalesOrder) -> dict[str, Any]:
     }
 
 
+_ORDER_COLUMNS = _Columns(
+    t.sales_orders,
+    [c.name for c in t.sales_orders.c if c.name not in ("created_at", "updated_at")],
+)
+_ORDER_GET = _Sql(
+    f"SELECT {_ORDER_COLUMNS.sql} FROM sales_orders WHERE legal_entity = :legal_entity AND id = :id"
+)
+
+
 class SqlSalesOrderRepository(_Repo):
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        # the same reasoning as for customers: on SQLite one unit of work sees one state
+        self._seen: dict[tuple[str, str], SalesOrder] | None = {} if _is_sqlite(conn) else None
+
     def get(self, legal_entity: str, order_id: str) -> SalesOrder | None:
-        o = t.sales_orders
-        row = (
-            self.conn.execute(select(o).where(o.c.legal_entity == legal_entity, o.c.id == order_id))
-            .mappings()
-            .first()
-        )
-        if row is None:
+        key = (legal_entity, order_id)
+        if self._seen is not None:
+            seen = self._seen.get(key)
+            if seen is not None:
+                return seen
+        sqlite = self._seen is not None
+        raw = _ORDER_GET.first(self.conn, {"legal_entity": legal_entity, "id": order_id})
+        if raw is None:
             return None
-        cur = currency(row["currency"])
-        return SalesOrder(
-            legal_entity=row["legal_entity"],
-            id=row["id"],
-            customer_id=row["customer_id"],
-            amount=Money.from_minor(row["amount_minor"], cur),
-            packed=Money.from_minor(row["packed_minor"], cur),
-            payment_terms=row["payment_terms"],
-            settlement_discount=row["settlement_discount"],
-            status=row["status"],
-            exclude=row["exclude"],
-            body_hash=row["body_hash"],
-            version=row["version"],
-            released_at=row["released_at"],
-            released_amount=_money(row["released_amount_minor"], row["currency"]),
-            released_checkpoint=row["released_checkpoint"],
-            released_with_posting=row["released_with_posting"],
-            grace_until=row["grace_until"],
-            rejected_at=_utc(row["rejected_at"]),
-        )
+        order = _sales_order(_ORDER_COLUMNS.row(raw, sqlite))
+        if self._seen is not None:
+            self._seen[key] = order
+        return order
 
     def add(self, order: SalesOrder, at: datetime) -> None:
+        if self._seen is not None:
+            self._seen.pop((order.legal_entity, order.id), None)
         self.conn.execute(
             insert(t.sales_orders).values(
                 legal_entity=order.legal_entity,
@@ -743,6 +971,8 @@ class SqlSalesOrderRepository(_Repo):
         )
 
     def update(self, order: SalesOrder, at: datetime) -> None:
+        if self._seen is not None:
+            self._seen.pop((order.legal_entity, order.id), None)
         o = t.sales_orders
         self.conn.execute(
             update(o)
@@ -751,7 +981,37 @@ class SqlSalesOrderRepository(_Repo):
         )
 
 
+def _sales_order(row: Mapping[Any, Any]) -> SalesOrder:
+    cur = currency(row["currency"])
+    return SalesOrder(
+        legal_entity=row["legal_entity"],
+        id=row["id"],
+        customer_id=row["customer_id"],
+        amount=Money.from_minor(row["amount_minor"], cur),
+        packed=Money.from_minor(row["packed_minor"], cur),
+        payment_terms=row["payment_terms"],
+        settlement_discount=row["settlement_discount"],
+        status=row["status"],
+        exclude=row["exclude"],
+        body_hash=row["body_hash"],
+        version=row["version"],
+        released_at=row["released_at"],
+        released_amount=_money(row["released_amount_minor"], row["currency"]),
+        released_checkpoint=row["released_checkpoint"],
+        released_with_posting=row["released_with_posting"],
+        grace_until=row["grace_until"],
+        rejected_at=_utc(row["rejected_at"]),
+    )
+
+
 # --- decisions and holds ------------------------------------------------------------------------
+
+
+# Writes keep SQLAlchemy's types (JSON, timestamps) but are built once: a bare INSERT
+# executed with a parameter dict compiles once per set of keys and is then a cache hit.
+_INSERT_CHECK = insert(t.credit_checks)
+_INSERT_HOLD = insert(t.credit_holds)
+_INSERT_HOLD_HISTORY = insert(t.hold_history)
 
 
 class SqlDecisionRepository(_Repo):
@@ -770,19 +1030,20 @@ class SqlDecisionRepository(_Repo):
         checked_at: datetime,
     ) -> None:
         self.conn.execute(
-            insert(t.credit_checks).values(
-                id=check_id,
-                legal_entity=legal_entity,
-                sales_order=sales_order,
-                customer=customer,
-                checkpoint=checkpoint,
-                posting=posting,
-                as_of=as_of,
-                decision=decision,
-                hold_id=hold_id,
-                body=body,
-                checked_at=checked_at,
-            )
+            _INSERT_CHECK,
+            {
+                "id": check_id,
+                "legal_entity": legal_entity,
+                "sales_order": sales_order,
+                "customer": customer,
+                "checkpoint": checkpoint,
+                "posting": posting,
+                "as_of": as_of,
+                "decision": decision,
+                "hold_id": hold_id,
+                "body": body,
+                "checked_at": checked_at,
+            },
         )
 
     def get(self, check_id: str) -> dict[str, Any] | None:
@@ -820,7 +1081,7 @@ def _hold_reason(data: dict[str, Any]) -> HoldReason:
     return HoldReason(reason, bool(data.get("valid", True)))
 
 
-def _hold(row: RowMapping) -> Hold:
+def _hold(row: Mapping[Any, Any]) -> Hold:
     created = _utc(row["created_at"])
     assert created is not None
     return Hold(
@@ -844,6 +1105,12 @@ def _hold(row: RowMapping) -> Hold:
         ready_to_release=row["ready_to_release"],
         evaluated_at=_utc(row["evaluated_at"]),
     )
+
+
+_OPEN_HOLD = _Sql(
+    "SELECT id FROM credit_holds WHERE legal_entity = :legal_entity "
+    "AND sales_order = :sales_order AND status = :status"
+)
 
 
 class SqlHoldRepository(_Repo):
@@ -871,7 +1138,7 @@ class SqlHoldRepository(_Repo):
         }
 
     def add(self, hold: Hold) -> None:
-        self.conn.execute(insert(t.credit_holds).values(id=hold.id, **self._values(hold)))
+        self.conn.execute(_INSERT_HOLD, {"id": hold.id, **self._values(hold)})
 
     def update(self, hold: Hold) -> None:
         h = t.credit_holds
@@ -883,19 +1150,16 @@ class SqlHoldRepository(_Repo):
         return _hold(row) if row is not None else None
 
     def open_for_order(self, legal_entity: str, sales_order: str) -> Hold | None:
-        h = t.credit_holds
-        row = (
-            self.conn.execute(
-                select(h).where(
-                    h.c.legal_entity == legal_entity,
-                    h.c.sales_order == sales_order,
-                    h.c.status == HoldStatus.ON_HOLD.value,
-                )
-            )
-            .mappings()
-            .first()
+        # most checked orders have no open hold: an index probe, the full row only on a hit
+        hold_id = _OPEN_HOLD.scalar(
+            self.conn,
+            {
+                "legal_entity": legal_entity,
+                "sales_order": sales_order,
+                "status": HoldStatus.ON_HOLD.value,
+            },
         )
-        return _hold(row) if row is not None else None
+        return self.get(hold_id) if hold_id is not None else None
 
     def find(self, where: HoldFilter) -> list[Hold]:
         h = t.credit_holds
@@ -927,9 +1191,8 @@ class SqlHoldRepository(_Repo):
         self, hold_id: str, at: datetime, actor: str, action: str, data: dict[str, Any]
     ) -> None:
         self.conn.execute(
-            insert(t.hold_history).values(
-                hold_id=hold_id, at=at, actor=actor, action=action, data=data
-            )
+            _INSERT_HOLD_HISTORY,
+            {"hold_id": hold_id, "at": at, "actor": actor, "action": action, "data": data},
         )
 
     def history(self, hold_id: str) -> list[dict[str, Any]]:
@@ -953,7 +1216,7 @@ class SqlHoldRepository(_Repo):
 # --- setup --------------------------------------------------------------------------------------
 
 
-def _rule(row: RowMapping) -> BlockingRule:
+def _rule(row: Mapping[Any, Any]) -> BlockingRule:
     return BlockingRule(
         id=row["id"],
         rule=RuleType(row["rule"]),
@@ -1103,7 +1366,7 @@ class SqlSetupRepository(_Repo):
 # --- tokens and audit ---------------------------------------------------------------------------
 
 
-def _token(row: RowMapping) -> ApiToken:
+def _token(row: Mapping[Any, Any]) -> ApiToken:
     created = _utc(row["created_at"])
     assert created is not None
     scope = row["legal_entities"]
