@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
-from creditdesk.adapters.tables import metadata
+from sqlalchemy import JSON, Column, String, Table
 
-__all__ = ["metadata"]
+from creditdesk.adapters.tables import UTC_TS, metadata
+
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("username", String(80), primary_key=True),
+    Column("display_name", String(120), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(30), nullable=False),
+    Column("legal_entities", JSON),
+    Column("language", String(10)),
+    Column("created_at", UTC_TS, nullable=False),
+    Column("disabled_at", UTC_TS),
+)
+
+__all__ = ["metadata", "web_users"]
