@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CREDITDESK_ADMIN_TOKEN ?= demo-admin-token
 export CREDITDESK_ADMIN_TOKEN
 
-.PHONY: run test lint typecheck imports unit bench clean venv
+.PHONY: run test lint typecheck imports unit bench bench-peer clean venv chromium
 
 venv: $(STAMP)
 
@@ -31,11 +31,28 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-test: lint typecheck imports
+test: lint typecheck imports chromium
 	$(BIN)/pytest
 
+# the browser tests drive Debian's Chromium (never a browser downloaded by Playwright); where it
+# cannot be installed (no root) they skip and say why. .ci/run installs it strictly.
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver) \
+		|| echo "chromium is not installed: the browser tests will skip"
+
+# benchmarks (not part of `make test`); BENCH_SIZES=100000,1000000,5000000 adds 5 M documents,
+# BENCH_PG=<PostgreSQL URL whose server may create a database> adds HTTP on PostgreSQL
+BENCH_SIZES ?= 100000,1000000
+BENCH_PG ?=
 bench: $(STAMP)
-	$(BIN)/python -m bench.bench_check
+	$(BIN)/python -m bench.bench_check --sizes $(BENCH_SIZES) --repeat 3
+	$(BIN)/python -m bench.bench_http --size 1000000 $(if $(BENCH_PG),--postgres '$(BENCH_PG)')
+	$(BIN)/python -m bench.bench_import --documents 200000
+	$(BIN)/python -m bench.bench_aging
+
+# side by side with Tryton 8.2 (installed in its own venv, see bench/bench_peer.py)
+bench-peer: $(STAMP)
+	$(BIN)/python -m bench.bench_peer
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

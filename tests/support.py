@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -210,3 +211,124 @@ class Api:
         r = self.get("/credit-holds", **filters)
         assert r.status_code == 200, r.text
         return list(r.json()["items"])
+
+    # --- credit setup builders (reasons, statuses, groups, rules) and the hold workflow ------
+
+    def reason(self, le: str, reason_id: str, type: str, description: str = "") -> None:
+        r = self.put(
+            f"/legal-entities/{le}/reasons/{reason_id}",
+            {"type": type, "description": description or reason_id},
+        )
+        assert r.status_code == 200, r.text
+
+    def account_status(self, le: str, status_id: str, on_hold: str = "none") -> None:
+        r = self.put(
+            f"/legal-entities/{le}/account-statuses/{status_id}",
+            {"description": status_id, "on_hold": on_hold},
+        )
+        assert r.status_code == 200, r.text
+
+    def cm_group(self, le: str, group_id: str) -> None:
+        r = self.put(
+            f"/legal-entities/{le}/credit-management-groups/{group_id}",
+            {"description": group_id},
+        )
+        assert r.status_code == 200, r.text
+
+    def rule(self, le: str, **body: Any) -> dict[str, Any]:
+        """Add a blocking or exclusion rule and return it."""
+        r = self.post(f"/legal-entities/{le}/blocking-rules", body)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def rules(self, le: str) -> list[dict[str, Any]]:
+        r = self.get(f"/legal-entities/{le}/blocking-rules")
+        assert r.status_code == 200, r.text
+        return list(r.json()["items"])
+
+    def without_rules(self, le: str) -> None:
+        """Delete every blocking rule of the legal entity (the default one included)."""
+        for rule in self.rules(le):
+            r = self.delete(f"/legal-entities/{le}/blocking-rules/{rule['id']}")
+            assert r.status_code == 204, r.text
+
+    def hold(self, hold_id: str) -> dict[str, Any]:
+        r = self.get(f"/credit-holds/{hold_id}")
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def release(self, hold_id: str, **body: Any) -> dict[str, Any]:
+        r = self.post(f"/credit-holds/{hold_id}/release", body)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    # --- credit limit lifecycle: journals, insurance, scoring, statistics --------------------
+
+    def journal(self, le: str, type: str = "credit_limit", description: str = "") -> str:
+        """Create a credit limit adjustment journal and return its number."""
+        r = self.post(
+            f"/legal-entities/{le}/credit-limit-journals",
+            {"type": type, "description": description},
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    def journal_line(self, le: str, journal_id: str, **body: Any) -> Response:
+        return self.post(f"/legal-entities/{le}/credit-limit-journals/{journal_id}/lines", body)
+
+    def post_journal(self, le: str, journal_id: str) -> Response:
+        return self.post(f"/legal-entities/{le}/credit-limit-journals/{journal_id}/post")
+
+    def temporary_limit(
+        self, le: str, account: str, limit: str, start: str, end: str
+    ) -> dict[str, Any]:
+        """Post a temporary credit limit journal with one customer line."""
+        journal_id = self.journal(le, "temporary_credit_limit")
+        r = self.journal_line(
+            le, journal_id, customer=account, new_limit=m(limit), **{"from": start, "to": end}
+        )
+        assert r.status_code == 201, r.text
+        r = self.post_journal(le, journal_id)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def insurance_policy(self, le: str, account: str, **body: Any) -> Response:
+        defaults: dict[str, Any] = {
+            "identifier": "insurance",
+            "type": "BROKER",
+            "insurer": "Vakuutus Oy",
+            "coverage_type": None,
+            "policy_number": "P-1",
+            "effective": "2026-01-01",
+            "expires": "2027-12-31",
+            "value": m("50000.00 EUR"),
+            "update_credit_limit_percent": "50",
+            "included_in_exposure": False,
+        }
+        return self.post(
+            f"/legal-entities/{le}/customers/{account}/insurance-policies", {**defaults, **body}
+        )
+
+    def derived(self, le: str, account: str) -> dict[str, Any]:
+        r = self.get(f"/legal-entities/{le}/customers/{account}")
+        assert r.status_code == 200, r.text
+        return dict(r.json()["derived"])
+
+
+class FixedClock:
+    """A clock the test sets and moves by hand: ``runtime.clock = FixedClock("2025-03-01")``."""
+
+    def __init__(self, day: str, hour: int = 9) -> None:
+        self.at = datetime.combine(date.fromisoformat(day), time(hour), tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def today(self) -> date:
+        return self.at.date()
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+    def set_day(self, day: str, hour: int = 9) -> None:
+        self.at = datetime.combine(date.fromisoformat(day), time(hour), tzinfo=UTC)

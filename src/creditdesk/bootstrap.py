@@ -10,6 +10,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from creditdesk.adapters.aging_queries import SqlAgingQueries
+from creditdesk.adapters.bulk_queries import SqlBulkDocuments
 from creditdesk.adapters.db import make_engine
 from creditdesk.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from creditdesk.adapters.webhook_sender import HttpxWebhookSender
@@ -36,7 +38,11 @@ def upgrade_database(url: str) -> None:
 
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     engine = engine or make_engine(settings.database_url)
-    runtime = Runtime(uow=SqlAlchemyUnitOfWorkFactory(engine))
+    runtime = Runtime(
+        uow=SqlAlchemyUnitOfWorkFactory(engine),
+        bulk_documents=SqlBulkDocuments.of,
+        aging_queries=SqlAgingQueries.of,
+    )
     if settings.admin_token:
         ensure_token(runtime, "admin (CREDITDESK_ADMIN_TOKEN)", "admin", settings.admin_token)
     return runtime

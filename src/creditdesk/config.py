@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     max_body_bytes: int = 1_000_000
+    session_secret: str | None = None
+    """Signs the web app's session cookies; set it when several server processes run."""
     deliver_webhooks: bool = True
     webhook_interval_seconds: float = 2.0
 

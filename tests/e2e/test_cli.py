@@ -133,7 +133,8 @@ def test_check_prints_the_decision_with_its_limits_and_explanation(demo: str) ->
     printed = stdout(result)
     assert printed.startswith("passed chk_")
     row = next(line for line in result.stdout.splitlines() if "individual" in line)
-    assert row.split("│")[1:3] == [" individual ", " 50000.00 EUR "]  # the limits table
+    # the limits table: C200's limit as raised by the demo's approved journal
+    assert row.split("│")[1:3] == [" individual ", " 65000.00 EUR "]
     assert row.split("│")[-2].strip() == "yes"
     assert "Sales order SO-FI-5002 of customer FI01/C200 (Pohjolan Tekniikka Oy)" in printed
     assert printed.endswith("Decision: passed.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from creditdesk.adapters import tables as t
@@ -25,6 +25,10 @@ class SqlEventRepository:
                 at=at, type=type, legal_entity=legal_entity, key=key, data=data
             )
         )
+
+    def latest_id(self) -> int:
+        e = t.outbox_events
+        return int(self.conn.execute(select(func.max(e.c.id))).scalar() or 0)
 
     def after(
         self, after_id: int, legal_entities: tuple[str, ...] | None, limit: int

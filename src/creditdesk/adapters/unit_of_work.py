@@ -14,6 +14,21 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from creditdesk.adapters import repositories as repos
 from creditdesk.adapters.event_store import SqlEventRepository, SqlWebhookRepository
+from creditdesk.adapters.group_list_queries import SqlGroupListQueries
+from creditdesk.adapters.lifecycle_repositories import (
+    SqlJournalRepository,
+    SqlLimitSourceRepository,
+    SqlScoringRepository,
+    SqlStatisticsRepository,
+)
+from creditdesk.adapters.maintenance_queries import SqlMaintenanceQueries
+from creditdesk.adapters.user_repository import SqlUserRepository
+from creditdesk.adapters.workflow_repository import SqlWorkflowRepository
+from creditdesk.adapters.worklist_queries import (
+    SqlCreditManagementGroupRepository,
+    SqlSetupRemovals,
+    SqlWorklistQueries,
+)
 from creditdesk.service_layer import ports
 from creditdesk.service_layer.errors import RetryableError
 
@@ -49,6 +64,17 @@ class SqlAlchemyUnitOfWork:
     audit: ports.AuditRepository
     events: ports.EventRepository
     webhooks: ports.WebhookRepository
+    maintenance: ports.MaintenanceQueries
+    worklist: ports.WorklistQueries
+    cm_groups: ports.CreditManagementGroupRepository
+    journals: ports.JournalRepository
+    limit_sources: ports.LimitSourceRepository
+    scoring: ports.ScoringRepository
+    statistics: ports.StatisticsRepository
+    setup_removals: ports.SetupRemovals
+    workflows: ports.WorkflowRepository
+    users: ports.UserRepository
+    group_list: ports.GroupListQueries
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -80,6 +106,17 @@ class SqlAlchemyUnitOfWork:
         self.audit = repos.SqlAuditRepository(conn)
         self.events = SqlEventRepository(conn)
         self.webhooks = SqlWebhookRepository(conn)
+        self.users = SqlUserRepository(conn)
+        self.maintenance = SqlMaintenanceQueries(conn)
+        self.worklist = SqlWorklistQueries(conn)
+        self.cm_groups = SqlCreditManagementGroupRepository(conn)
+        self.journals = SqlJournalRepository(conn)
+        self.limit_sources = SqlLimitSourceRepository(conn)
+        self.scoring = SqlScoringRepository(conn)
+        self.statistics = SqlStatisticsRepository(conn)
+        self.setup_removals = SqlSetupRemovals(conn)
+        self.workflows = SqlWorkflowRepository(conn)
+        self.group_list = SqlGroupListQueries(conn)
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:

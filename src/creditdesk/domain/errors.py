@@ -121,3 +121,45 @@ class ManualLimitEditDisabledError(ConflictError):
 
 class UnknownAccountStatusError(DomainError):
     code = "unknown_account_status"
+
+
+class UnknownCreditManagementGroupError(DomainError):
+    code = "unknown_credit_management_group"
+
+
+class WorkflowRequiredError(ConflictError):
+    code = "workflow_required"
+
+
+class WorkflowNotEnabledError(ConflictError):
+    code = "workflow_not_enabled"
+
+
+class ForcedHoldError(ConflictError):
+    code = "forced_hold"
+
+
+class WorkflowItemStateError(ConflictError):
+    code = "workflow_item_state"
+
+
+class ApprovalRefusedError(CreditDeskError):
+    """Segregation of duties: the caller may not approve this (HTTP 403)."""
+
+    code = "approval_refused"
+
+
+class SelfApprovalError(ApprovalRefusedError):
+    code = "self_approval"
+
+
+class SameApproverError(ApprovalRefusedError):
+    code = "same_approver"
+
+
+class NotAnApproverError(ApprovalRefusedError):
+    code = "not_an_approver"
+
+
+class TokenNameTakenError(ConflictError):
+    code = "token_name_taken"

@@ -15,6 +15,12 @@ class EventType(StrEnum):
     HOLD_REJECTED = "hold.rejected"
     HOLD_CANCELLED = "hold.cancelled"
     HOLD_UPDATED = "hold.updated"
+    WORKFLOW_SUBMITTED = "workflow.submitted"
+    WORKFLOW_APPROVED = "workflow.approved"
+    WORKFLOW_REJECTED = "workflow.rejected"
+    WORKFLOW_RECALLED = "workflow.recalled"
+    WORKFLOW_COMPLETED = "workflow.completed"
+    WORKFLOW_RETURNED = "workflow.returned"
 
 
 def backoff_seconds(failures: int) -> int:

@@ -24,7 +24,6 @@ from creditdesk.domain.limits import (
     LimitLine,
     failing_lines,
     limit_lines,
-    total_limit,
 )
 from creditdesk.domain.money import Currency, Money
 from creditdesk.domain.rules import (
@@ -37,7 +36,7 @@ from creditdesk.domain.rules import (
     has_blocking_rule,
 )
 from creditdesk.domain.setup import Checkpoint
-from creditdesk.service_layer import events, serialize
+from creditdesk.service_layer import events, limit_sources, serialize
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.customers import lock_stored
 from creditdesk.service_layer.errors import CreditCheckNotFoundError, SalesOrderNotFoundError
@@ -87,27 +86,27 @@ def without_order(buckets: list[ExposureBucket], order: SalesOrder) -> list[Expo
 
 
 @dataclass
-class _Gathered:
+class Gathered:
     lines: tuple[LimitLine, ...]
     facts: CheckFacts
     rates: RateBook
 
 
-def _gather(
+def gather(
     uow: UnitOfWork,
     entity: LegalEntity,
     stored: StoredCustomer,
     order: SalesOrder,
     rules: list[BlockingRule],
     as_of: date,
-) -> _Gathered:
+) -> Gathered:
     params = entity.parameters
     customer = stored.customer
     credit = customer.credit
     book = RateBook(uow.rates, as_of)
     acc = entity.accounting_currency
 
-    limit = total_limit(credit.limit, None, None)
+    limit = limit_sources.total_limit_on(uow, stored, as_of, book)
     limit_cur: Currency = limit.currency if limit is not None else customer.currency
     buckets = [
         replace(b, credit_limit_type=params.credit_limit_type)
@@ -119,7 +118,7 @@ def _gather(
     group_figures: GroupFigures | None = None
     group = None
     if customer.credit_group is not None and params.check_group_limits:
-        group = uow.groups.get(customer.credit_group)
+        group = limit_sources.group_on(uow, uow.groups.get(customer.credit_group), as_of)
     if group is not None and not credit.unlimited_limit:
         group_buckets: list[ExposureBucket] = []
         for le, bucket in uow.groups.exposure(group.id):
@@ -192,7 +191,7 @@ def _gather(
         payment_terms_ranks=pt_ranks,
         settlement_discount_ranks=sd_ranks,
     )
-    return _Gathered(lines, facts, book)
+    return Gathered(lines, facts, book)
 
 
 def _limit_results(lines: tuple[LimitLine, ...], threshold: Decimal) -> tuple[LimitResult, ...]:
@@ -279,7 +278,7 @@ def _explain(
     as_of: date,
     outcome: Outcome,
     skip: str | None,
-    gathered: _Gathered | None,
+    gathered: Gathered | None,
     rule_outcome: RuleOutcome | None,
     results: tuple[LimitResult, ...],
     hold_note: str | None,
@@ -353,7 +352,7 @@ def run_credit_check(rt: Runtime, actor: Principal, request: CheckRequest) -> di
                 if open_hold is not None
                 else _skip_reason(entity, stored, order, request, as_of, all_rules)
             )
-            gathered: _Gathered | None = None
+            gathered: Gathered | None = None
             rule_outcome: RuleOutcome | None = None
             results: tuple[LimitResult, ...] = ()
             hold_note: str | None = None
@@ -371,8 +370,8 @@ def run_credit_check(rt: Runtime, actor: Principal, request: CheckRequest) -> di
                     "releases or rejects it."
                 )
             else:
-                rules = applicable(all_rules, _scope_facts(stored))
-                gathered = _gather(uow, entity, stored, order, rules, as_of)
+                rules = applicable(all_rules, scope_facts(stored))
+                gathered = gather(uow, entity, stored, order, rules, as_of)
                 rule_outcome = evaluate_rules(rules, gathered.facts)
                 results = _limit_results(gathered.lines, rule_outcome.threshold_percent)
                 reasons = rule_outcome.reasons
@@ -451,7 +450,7 @@ def run_credit_check(rt: Runtime, actor: Principal, request: CheckRequest) -> di
     return run_with_retries(work)
 
 
-def _scope_facts(stored: StoredCustomer) -> CheckFacts:
+def scope_facts(stored: StoredCustomer) -> CheckFacts:
     """Just enough facts to pick the rules that apply to the customer."""
     credit = stored.customer.credit
     zero = Money.zero(stored.customer.currency)

@@ -18,7 +18,7 @@ from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.errors import CustomerNotFoundError, RetryableError
 from creditdesk.service_layer.ports import StoredCustomer, UnitOfWork, run_with_retries
 from creditdesk.service_layer.runtime import Runtime
-from creditdesk.service_layer.setup import require_entity
+from creditdesk.service_layer.setup import require_credit_management_group, require_entity
 
 CREDIT_FIELDS = frozenset(f.name for f in fields(CreditProfile))
 LIMIT_FIELDS = frozenset({"limit", "mandatory_limit", "unlimited_limit"})
@@ -131,6 +131,9 @@ def put_customer(
                     f"account status {status} does not exist in {legal_entity}",
                     account_status=status,
                 )
+            cm_group = new_profile.credit_management_group
+            if cm_group is not None and cm_group != profile.credit_management_group:
+                require_credit_management_group(uow, legal_entity, cm_group)
             customer = Customer(
                 legal_entity=legal_entity,
                 account=account,

@@ -127,8 +127,9 @@ def create_webhook(
     from_start: bool = False,
 ) -> dict[str, Any]:
     """Register a webhook; its signing secret is in the answer once. It receives the events
-    written from now on (or all stored ones with ``from_start``)."""
-    authorize_all_entities(actor, Permission.MANAGE_SETUP)
+    written from now on (or all stored ones with ``from_start``). Like a token, a webhook is an
+    integration credential that sees every legal entity: admins only."""
+    authorize_all_entities(actor, Permission.MANAGE_TOKENS)
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
         raise DomainError("a webhook url must be an absolute http(s) URL", url=url[:200])
@@ -141,10 +142,7 @@ def create_webhook(
     def work() -> dict[str, Any]:
         with rt.uow() as uow:
             store = uow
-            cursor = 0
-            if not from_start:
-                latest = store.events.after(0, None, 1_000_000_000)
-                cursor = latest[-1].id if latest else 0
+            cursor = 0 if from_start else store.events.latest_id()
             now = rt.clock.now()
             hook = Webhook(
                 rt.new_id("whk"),
@@ -168,14 +166,14 @@ def create_webhook(
 
 
 def list_webhooks(rt: Runtime, actor: Principal) -> list[dict[str, Any]]:
-    authorize_all_entities(actor, Permission.MANAGE_SETUP)
+    authorize_all_entities(actor, Permission.MANAGE_TOKENS)
     with rt.uow(read_only=True) as uow:
         store = uow
         return [hook_body(h) for h in store.webhooks.all()]
 
 
 def delete_webhook(rt: Runtime, actor: Principal, hook_id: str) -> None:
-    authorize_all_entities(actor, Permission.MANAGE_SETUP)
+    authorize_all_entities(actor, Permission.MANAGE_TOKENS)
 
     def work() -> None:
         with rt.uow() as uow:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from creditdesk.domain.errors import AlreadyInGroupError
@@ -46,6 +46,28 @@ def group_body(uow: UnitOfWork, group: CreditGroup) -> dict[str, Any]:
     return body
 
 
+def _free(uow: UnitOfWork, legal_entity: str, account: str) -> bool:
+    """Not in any credit group yet, so it can be offered for this one (A-15)."""
+    found = uow.customers.get(legal_entity, account)
+    return found is not None and found.customer.credit_group is None
+
+
+def _carry_expiry_to_members(uow: UnitOfWork, group: CreditGroup, now: datetime) -> None:
+    """A member's credit-limit expiration date follows its group's (reference §1.6)."""
+    for member in uow.customers.members(group.id):
+        locked = uow.customers.get_by_id(member.id, lock=True)
+        if locked is None or locked.customer.credit.limit_expires_on == group.limit_expires_on:
+            continue
+        customer = locked.customer
+        uow.customers.update(
+            locked.id,
+            replace(
+                customer, credit=replace(customer.credit, limit_expires_on=group.limit_expires_on)
+            ),
+            now,
+        )
+
+
 def put_group(
     rt: Runtime,
     actor: Principal,
@@ -69,6 +91,8 @@ def put_group(
                 uow.groups.add(group, now)
             elif before != group:
                 uow.groups.update(group, now)
+                if before.limit_expires_on != group.limit_expires_on:
+                    _carry_expiry_to_members(uow, group, now)
             if before != group:
                 uow.audit.add(
                     now,
@@ -156,7 +180,7 @@ def add_member(
             offers = [
                 {"legal_entity": le, "account": acc}
                 for le, acc in uow.customers.same_account_elsewhere(account, legal_entity)
-                if (le, acc) not in members and actor.sees(le)
+                if (le, acc) not in members and actor.sees(le) and _free(uow, le, acc)
             ]
             uow.commit()
             return {

@@ -13,13 +13,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
+from creditdesk.domain.adjustments import Journal, JournalLine, Period, TemporaryLimit
 from creditdesk.domain.customers import Customer
 from creditdesk.domain.exposure import ExposureBucket, ExposureDelta
 from creditdesk.domain.groups import CreditGroup
 from creditdesk.domain.holds import Hold
+from creditdesk.domain.insurance import InsurancePolicy
 from creditdesk.domain.money import Currency, Money
 from creditdesk.domain.rules import BlockingRule
+from creditdesk.domain.scoring import AutomaticLimit, RiskGroup, RiskScore, ScoringGroup
 from creditdesk.domain.setup import CreditParameters
+from creditdesk.domain.statistics import BalanceStatistics, StatisticsParameters
+from creditdesk.domain.workflows import WorkflowDefinition, WorkflowItem, WorkflowKind
 
 T = TypeVar("T")
 
@@ -272,6 +277,28 @@ class TokenRepository(Protocol):
     def revoke(self, token_id: str, at: datetime) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class WebUser:
+    """A person who signs in to the web application (passwords stored as argon2 hashes)."""
+
+    username: str
+    display_name: str
+    password_hash: str
+    role: str
+    legal_entities: tuple[str, ...] | None
+    language: str | None
+    created_at: datetime
+    disabled_at: datetime | None = None
+
+
+class UserRepository(Protocol):
+    def get(self, username: str) -> WebUser | None: ...
+    def add(self, user: WebUser) -> None: ...
+    def set_password_hash(self, username: str, password_hash: str) -> None: ...
+    def set_language(self, username: str, language: str | None) -> None: ...
+    def all(self) -> list[WebUser]: ...
+
+
 class AuditRepository(Protocol):
     def add(
         self, at: datetime, actor: str, action: str, entity: str, key: str, before: Any, after: Any
@@ -328,6 +355,7 @@ class EventRepository(Protocol):
     def after(
         self, after_id: int, legal_entities: tuple[str, ...] | None, limit: int
     ) -> list[StoredEvent]: ...
+    def latest_id(self) -> int: ...
 
 
 class WebhookRepository(Protocol):
@@ -339,6 +367,62 @@ class WebhookRepository(Protocol):
     def failed(
         self, hook_id: str, seen_cursor: int, failures: int, next_attempt_at: datetime, error: str
     ) -> None: ...
+
+
+class MaintenanceQueries(Protocol):
+    def customer_ids(self, after: int | None, limit: int) -> list[int]: ...
+    def group_ids(self, after: str | None, limit: int) -> list[str]: ...
+
+
+class WorklistQueries(Protocol):
+    def open_orders(
+        self,
+        legal_entity: str,
+        accounts: tuple[str, ...] | None,
+        order_ids: tuple[str, ...] | None,
+        after_id: str | None,
+        limit: int,
+    ) -> list[tuple[str, str]]: ...
+    def open_hold_ids(
+        self,
+        legal_entities: tuple[str, ...] | None,
+        account: str | None,
+        after_id: str | None,
+        limit: int,
+    ) -> list[str]: ...
+
+
+class CreditManagementGroupRepository(Protocol):
+    def get(self, legal_entity: str, group_id: str) -> str | None: ...
+    def put(self, legal_entity: str, group_id: str, description: str) -> None: ...
+    def all(self, legal_entity: str) -> list[tuple[str, str]]: ...
+    def delete(self, legal_entity: str, group_id: str) -> bool: ...
+    def in_use(self, legal_entity: str, group_id: str) -> bool: ...
+
+
+class SetupRemovals(Protocol):
+    def reason_in_use(self, legal_entity: str, reason_id: str) -> bool: ...
+    def delete_reason(self, legal_entity: str, reason_id: str) -> bool: ...
+    def account_status_in_use(self, legal_entity: str, status_id: str) -> bool: ...
+    def delete_account_status(self, legal_entity: str, status_id: str) -> bool: ...
+    def delete_rank(self, legal_entity: str, kind: str, code: str) -> bool: ...
+
+
+class WorkflowRepository(Protocol):
+    def definition(self, legal_entity: str, kind: WorkflowKind) -> WorkflowDefinition | None: ...
+    def put_definition(self, definition: WorkflowDefinition, at: datetime) -> None: ...
+    def add_item(self, item: WorkflowItem) -> None: ...
+    def update_item(self, item: WorkflowItem) -> None: ...
+    def item(self, item_id: str, *, lock: bool = False) -> WorkflowItem | None: ...
+    def items_for(self, kind: WorkflowKind, subject: str) -> list[WorkflowItem]: ...
+    def find(
+        self,
+        status: str | None,
+        legal_entities: tuple[str, ...] | None,
+        submitted_by: str | None,
+        after_id: str | None,
+        limit: int,
+    ) -> list[WorkflowItem]: ...
 
 
 class UnitOfWork(Protocol):
@@ -355,6 +439,17 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     events: EventRepository
     webhooks: WebhookRepository
+    maintenance: MaintenanceQueries
+    worklist: WorklistQueries
+    cm_groups: CreditManagementGroupRepository
+    journals: JournalRepository
+    limit_sources: LimitSourceRepository
+    scoring: ScoringRepository
+    statistics: StatisticsRepository
+    setup_removals: SetupRemovals
+    workflows: WorkflowRepository
+    users: UserRepository
+    group_list: GroupListQueries
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None: ...
@@ -388,3 +483,145 @@ def run_with_retries(work: Callable[[], T], attempts: int = 8) -> T:
             # back off with jitter so racing writers do not collide again in lockstep
             time.sleep(random.uniform(0, 0.002 * 2**attempt))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- credit limit lifecycle: journals, temporary limits, insurance, scoring, statistics ---------
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyAggregates:
+    """Per customer and currency, in minor units: the open balance, the credit sales of the two
+    DSO windows and Σ amount × (balance points on or after the document date)."""
+
+    balance: int = 0
+    sales1: int = 0
+    sales2: int = 0
+    weighted_balance: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsInput:
+    customer_id: int
+    account: str
+    customer_since: date | None
+    by_currency: dict[str, CurrencyAggregates]
+    payment_days_total: int
+    payments_counted: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsWindows:
+    as_of: date
+    sales1_start: date
+    sales2_start: date
+    payments_start: date
+    balance_points: tuple[date, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringInput:
+    customer_id: int
+    account: str
+    currency: Currency
+    business_started_on: date | None
+    customer_since: date | None
+    credit_management_group: str | None
+    account_status: str | None
+    country: str | None
+    risk_group: str | None
+    user_values: dict[str, str]
+
+
+class JournalRepository(Protocol):
+    def next_number(self, legal_entity: str) -> int: ...
+    def add(self, journal: Journal, actor: str, at: datetime) -> None: ...
+    def get(self, legal_entity: str, journal_id: str, *, lock: bool = False) -> Journal | None: ...
+    def find(self, legal_entity: str, after_id: str | None, limit: int) -> list[Journal]: ...
+    def add_lines(
+        self, legal_entity: str, journal_id: str, lines: Sequence[JournalLine], at: datetime
+    ) -> None: ...
+    def delete_lines(self, legal_entity: str, journal_id: str, line_nos: Sequence[int]) -> None: ...
+    def group_ids(self) -> list[str]: ...
+    def set_posted(
+        self, legal_entity: str, journal_id: str, posted_on: date, actor: str, at: datetime
+    ) -> None: ...
+
+
+class LimitSourceRepository(Protocol):
+    def temporary_limits(
+        self, *, customer_id: int | None = None, group_id: str | None = None
+    ) -> list[TemporaryLimit]: ...
+    def active_temporary(
+        self, on: date, *, customer_id: int | None = None, group_id: str | None = None
+    ) -> Money | None: ...
+    def add_temporary(
+        self,
+        legal_entity: str,
+        journal_id: str,
+        amount: Money,
+        period: Period,
+        at: datetime,
+        *,
+        customer_id: int | None = None,
+        group_id: str | None = None,
+    ) -> None: ...
+    def policies(self, customer_id: int) -> list[InsurancePolicy]: ...
+    def active_policies(self, customer_id: int, on: date) -> list[InsurancePolicy]: ...
+    def add_policy(self, customer_id: int, policy: InsurancePolicy, at: datetime) -> None: ...
+    def delete_policy(self, customer_id: int, policy_id: str) -> bool: ...
+
+
+class ScoringRepository(Protocol):
+    def scoring_groups(self, legal_entity: str) -> list[ScoringGroup]: ...
+    def put_scoring_group(self, legal_entity: str, group: ScoringGroup) -> None: ...
+    def delete_scoring_group(self, legal_entity: str, group_id: str) -> bool: ...
+    def risk_groups(self, legal_entity: str) -> list[RiskGroup]: ...
+    def put_risk_group(self, legal_entity: str, group: RiskGroup) -> None: ...
+    def delete_risk_group(self, legal_entity: str, group_id: str) -> bool: ...
+    def automatic_limits(self, legal_entity: str) -> list[AutomaticLimit]: ...
+    def put_automatic_limit(self, legal_entity: str, setup: AutomaticLimit) -> None: ...
+    def put_user_value(self, customer_id: int, scoring_group: str, value: str | None) -> None: ...
+    def inputs(self, legal_entity: str, customer_ids: Sequence[int]) -> list[ScoringInput]: ...
+    def save_scores(
+        self,
+        legal_entity: str,
+        as_of: date,
+        scores: Sequence[tuple[int, RiskScore]],
+        changed_groups: Sequence[tuple[int, str | None]],
+        at: datetime,
+    ) -> None: ...
+    def risk_score(self, customer_id: int) -> tuple[date, RiskScore] | None: ...
+    def stored_factor_values(self, legal_entity: str) -> dict[int, dict[str, str | None]]: ...
+
+
+class StatisticsRepository(Protocol):
+    def parameters(self, legal_entity: str) -> StatisticsParameters: ...
+    def put_parameters(self, legal_entity: str, params: StatisticsParameters) -> None: ...
+    def customer_ids(self, legal_entity: str, accounts: Sequence[str] | None) -> list[int]: ...
+    def aggregates(
+        self, legal_entity: str, customer_ids: Sequence[int], windows: StatisticsWindows
+    ) -> list[StatisticsInput]: ...
+    def save(
+        self,
+        legal_entity: str,
+        rows: Sequence[tuple[int, BalanceStatistics]],
+        currency_code: str,
+        at: datetime,
+    ) -> None: ...
+    def latest(self, customer_id: int) -> BalanceStatistics | None: ...
+    def delete_before(self, legal_entity: str, cutoff: date) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GroupListRow:
+    """A customer credit group in the group list, with its number of (visible) members."""
+
+    id: str
+    description: str
+    limit: Money
+    limit_expires_on: date
+    members: int
+
+
+class GroupListQueries(Protocol):
+    def groups(self, legal_entities: tuple[str, ...] | None) -> list[GroupListRow]: ...

@@ -9,9 +9,9 @@ from typing import Any
 from creditdesk.domain.aging import BUCKETS, age
 from creditdesk.domain.customers import Customer
 from creditdesk.domain.exposure import exposure_in
-from creditdesk.domain.limits import total_limit
+from creditdesk.domain.groups import CreditGroup
 from creditdesk.domain.money import Money, percent_of
-from creditdesk.service_layer import serialize
+from creditdesk.service_layer import limit_sources, serialize
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.customers import require_customer
 from creditdesk.service_layer.errors import PermissionDeniedError
@@ -22,12 +22,31 @@ from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
 
 
+def group_figures(
+    uow: UnitOfWork, stored_group: CreditGroup, as_of: date, book: RateBook
+) -> dict[str, Any]:
+    """A group's limit on ``as_of`` (its active temporary limit, if any), its exposure in the
+    group currency over every member, and what is available."""
+    group = limit_sources.group_on(uow, stored_group, as_of)
+    assert group is not None
+    group_exposure = exposure_in(
+        [b for _, b in uow.groups.exposure(group.id)], group.limit.currency, book.convert
+    ).total
+    return {
+        "id": group.id,
+        "limit": serialize.money(group.limit),
+        "limit_expires_on": group.limit_expires_on.isoformat(),
+        "exposure": serialize.money(group_exposure),
+        "available": serialize.money(group.limit - group_exposure),
+    }
+
+
 def _summary(uow: UnitOfWork, stored: StoredCustomer, as_of: date) -> dict[str, Any]:
     customer = stored.customer
     credit = customer.credit
     entity = require_entity(uow, customer.legal_entity)
     book = RateBook(uow.rates, as_of)
-    total = total_limit(credit.limit, None, None)
+    total = limit_sources.total_limit_on(uow, stored, as_of, book)
     cur = total.currency if total is not None else customer.currency
     buckets = [
         replace(b, credit_limit_type=entity.parameters.credit_limit_type)
@@ -43,17 +62,7 @@ def _summary(uow: UnitOfWork, stored: StoredCustomer, as_of: date) -> dict[str, 
         overdue = overdue + book.convert(amount, cur)
     group_body: dict[str, Any] | None = None
     if customer.credit_group is not None:
-        group = require_group(uow, customer.credit_group)
-        group_exposure = exposure_in(
-            [b for _, b in uow.groups.exposure(group.id)], group.limit.currency, book.convert
-        ).total
-        group_body = {
-            "id": group.id,
-            "limit": serialize.money(group.limit),
-            "limit_expires_on": group.limit_expires_on.isoformat(),
-            "exposure": serialize.money(group_exposure),
-            "available": serialize.money(group.limit - group_exposure),
-        }
+        group_body = group_figures(uow, require_group(uow, customer.credit_group), as_of, book)
     return {
         "legal_entity": customer.legal_entity,
         "account": customer.account,
@@ -178,15 +187,16 @@ def derived_figures(rt: Runtime, customer: Customer) -> dict[str, Any]:
     """Read-only figures shown with a customer: what the checks use today and where it
     comes from."""
     credit = customer.credit
-    total = total_limit(credit.limit, None, None)
+    lifecycle = limit_sources.derived_for(rt, customer, rt.clock.today())
     return {
-        "total_limit": serialize.money(total),
-        "temporary_limit": None,
-        "insurance": None,
+        "total_limit": lifecycle.pop("total_limit"),
+        "temporary_limit": lifecycle.pop("temporary_limit"),
+        "insurance": lifecycle.pop("insurance"),
         "limit_date": serialize.plain(credit.limit_date),
         "risk_group": credit.risk_group,
         "credit_group": customer.credit_group,
         "as_of": rt.clock.today().isoformat(),
+        **lifecycle,
     }
 
 

@@ -8,9 +8,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from creditdesk.domain.rules import BlockingRule
 from creditdesk.service_layer.ports import Clock, IdFactory, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from creditdesk.service_layer.aging_report import AgingQueriesFactory
+    from creditdesk.service_layer.bulk_import import BulkStoreFactory
 
 
 class SystemClock:
@@ -50,3 +55,7 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     new_id: IdFactory = new_id
     rules: RuleCache = field(default_factory=RuleCache)
+    # the set-based document writer for bulk imports (bound by bootstrap to the SQL adapter)
+    bulk_documents: BulkStoreFactory | None = None
+    # the set-based aging report query (bound by bootstrap to the SQL adapter)
+    aging_queries: AgingQueriesFactory | None = None

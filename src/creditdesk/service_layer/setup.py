@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from creditdesk.domain.errors import (
+    ConflictError,
     DomainError,
     InvalidCheckpointSetupError,
     InvalidRateError,
     UnknownAccountStatusError,
+    UnknownCreditManagementGroupError,
 )
 from creditdesk.domain.money import currency
 from creditdesk.domain.rules import (
@@ -38,7 +40,11 @@ from creditdesk.service_layer.auth import (
     authorize,
     authorize_all_entities,
 )
-from creditdesk.service_layer.errors import LegalEntityNotFoundError, RuleNotFoundError
+from creditdesk.service_layer.errors import (
+    LegalEntityNotFoundError,
+    NotFoundError,
+    RuleNotFoundError,
+)
 from creditdesk.service_layer.ports import LegalEntity, UnitOfWork, run_with_retries
 from creditdesk.service_layer.runtime import Runtime
 
@@ -357,6 +363,7 @@ def put_account_status(
     def work() -> dict[str, Any]:
         with rt.uow() as uow:
             entity = require_entity(uow, legal_entity)
+            before = uow.setup.account_status(legal_entity, status_id)
             uow.setup.put_account_status(legal_entity, status_id, description, on_hold)
             _bump_setup(uow, entity, rt)
             body = {"id": status_id, "description": description, "on_hold": on_hold}
@@ -366,7 +373,7 @@ def put_account_status(
                 "put",
                 "account_status",
                 f"{legal_entity}/{status_id}",
-                None,
+                None if before is None else {"description": before[0], "on_hold": before[1]},
                 body,
             )
             uow.commit()
@@ -400,6 +407,7 @@ def put_rank(
     def work() -> dict[str, Any]:
         with rt.uow() as uow:
             entity = require_entity(uow, legal_entity)
+            before = uow.setup.ranks(legal_entity, kind).get(code)
             uow.setup.put_rank(legal_entity, kind, code, rank)
             _bump_setup(uow, entity, rt)
             body = {"code": code, "rank": rank}
@@ -409,7 +417,7 @@ def put_rank(
                 "put",
                 f"{kind}_rank",
                 f"{legal_entity}/{code}",
-                None,
+                None if before is None else {"code": code, "rank": before},
                 body,
             )
             uow.commit()
@@ -454,11 +462,10 @@ def _enum(kind: type[Any], value: str | None, field: str) -> Any:
 def build_rule(rule_id: str, data: RuleInput) -> BlockingRule:
     from creditdesk.domain.errors import InvalidRuleError
 
-    rule_type = _enum(RuleType, data.rule, "rule")
     try:
         return make_rule(
             id=rule_id,
-            rule=rule_type,
+            rule=_enum(RuleType, data.rule, "rule"),
             kind=_enum(RuleKind, data.kind, "kind"),
             valid_for=_enum(ValidFor, data.valid_for, "valid_for"),
             account_or_group=data.account_or_group,
@@ -499,6 +506,8 @@ def add_rule(rt: Runtime, actor: Principal, legal_entity: str, data: RuleInput) 
                     f"account status {rule.account_status} does not exist in {legal_entity}",
                     account_status=rule.account_status,
                 )
+            if rule.valid_for == ValidFor.GROUP and rule.account_or_group is not None:
+                require_credit_management_group(uow, legal_entity, rule.account_or_group)
             now = rt.clock.now()
             uow.setup.add_rule(legal_entity, rule, now)
             _bump_setup(uow, entity, rt)
@@ -529,6 +538,178 @@ def delete_rule(rt: Runtime, actor: Principal, legal_entity: str, rule_id: str) 
                 "blocking_rule",
                 f"{legal_entity}/{rule_id}",
                 serialize.rule(before),
+                None,
+            )
+            uow.commit()
+
+    run_with_retries(work)
+
+
+def put_credit_management_group(
+    rt: Runtime, actor: Principal, legal_entity: str, group_id: str, description: str
+) -> dict[str, Any]:
+    """A credit management group classifies customers for the "group" scope of rules
+    (reference §3.4): id up to 10 characters, description up to 60."""
+    authorize(actor, Permission.MANAGE_SETUP, legal_entity)
+    if not group_id or len(group_id) > 10 or len(description) > 60:
+        raise DomainError(
+            "a credit management group has an id of 1 to 10 characters and a description of "
+            "at most 60"
+        )
+
+    def work() -> dict[str, Any]:
+        with rt.uow() as uow:
+            entity = require_entity(uow, legal_entity)
+            before = uow.cm_groups.get(legal_entity, group_id)
+            uow.cm_groups.put(legal_entity, group_id, description)
+            _bump_setup(uow, entity, rt)
+            body = {"id": group_id, "description": description}
+            uow.audit.add(
+                rt.clock.now(),
+                actor.name,
+                "put",
+                "credit_management_group",
+                f"{legal_entity}/{group_id}",
+                None if before is None else {"id": group_id, "description": before},
+                body,
+            )
+            uow.commit()
+            return body
+
+    return run_with_retries(work)
+
+
+def list_credit_management_groups(
+    rt: Runtime, actor: Principal, legal_entity: str
+) -> list[dict[str, Any]]:
+    authorize(actor, Permission.READ, legal_entity)
+    with rt.uow(read_only=True) as uow:
+        require_entity(uow, legal_entity)
+        return [{"id": g, "description": d} for g, d in uow.cm_groups.all(legal_entity)]
+
+
+def delete_credit_management_group(
+    rt: Runtime, actor: Principal, legal_entity: str, group_id: str
+) -> None:
+    """Remove a credit management group no customer and no rule uses."""
+    authorize(actor, Permission.MANAGE_SETUP, legal_entity)
+
+    def work() -> None:
+        with rt.uow() as uow:
+            entity = require_entity(uow, legal_entity)
+            description = uow.cm_groups.get(legal_entity, group_id)
+            if description is None:
+                raise NotFoundError(
+                    f"credit management group {group_id} does not exist in {legal_entity}"
+                )
+            if uow.cm_groups.in_use(legal_entity, group_id):
+                raise ConflictError(
+                    f"credit management group {group_id} is used by customers or rules",
+                    group=group_id,
+                )
+            uow.cm_groups.delete(legal_entity, group_id)
+            _bump_setup(uow, entity, rt)
+            uow.audit.add(
+                rt.clock.now(),
+                actor.name,
+                "delete",
+                "credit_management_group",
+                f"{legal_entity}/{group_id}",
+                {"id": group_id, "description": description},
+                None,
+            )
+            uow.commit()
+
+    run_with_retries(work)
+
+
+def require_credit_management_group(uow: UnitOfWork, legal_entity: str, group_id: str) -> None:
+    if uow.cm_groups.get(legal_entity, group_id) is None:
+        raise UnknownCreditManagementGroupError(
+            f"credit management group {group_id} does not exist in {legal_entity}",
+            group=group_id,
+        )
+
+
+def delete_reason(rt: Runtime, actor: Principal, legal_entity: str, reason_id: str) -> None:
+    """Remove a reason that no parameter and no customer uses (holds keep their history)."""
+    authorize(actor, Permission.MANAGE_SETUP, legal_entity)
+
+    def work() -> None:
+        with rt.uow() as uow:
+            require_entity(uow, legal_entity)
+            before = uow.setup.reason(legal_entity, reason_id)
+            if before is None:
+                raise NotFoundError(f"reason {reason_id} does not exist in {legal_entity}")
+            if uow.setup_removals.reason_in_use(legal_entity, reason_id):
+                raise ConflictError(
+                    f"reason {reason_id} is used by the credit parameters or a customer",
+                    reason=reason_id,
+                )
+            uow.setup_removals.delete_reason(legal_entity, reason_id)
+            uow.audit.add(
+                rt.clock.now(),
+                actor.name,
+                "delete",
+                "reason",
+                f"{legal_entity}/{reason_id}",
+                {"type": before[0], "description": before[1]},
+                None,
+            )
+            uow.commit()
+
+    run_with_retries(work)
+
+
+def delete_account_status(rt: Runtime, actor: Principal, legal_entity: str, status_id: str) -> None:
+    """Remove an account status that no customer and no rule uses."""
+    authorize(actor, Permission.MANAGE_SETUP, legal_entity)
+
+    def work() -> None:
+        with rt.uow() as uow:
+            entity = require_entity(uow, legal_entity)
+            before = uow.setup.account_status(legal_entity, status_id)
+            if before is None:
+                raise NotFoundError(f"account status {status_id} does not exist in {legal_entity}")
+            if uow.setup_removals.account_status_in_use(legal_entity, status_id):
+                raise ConflictError(
+                    f"account status {status_id} is used by customers or rules", status=status_id
+                )
+            uow.setup_removals.delete_account_status(legal_entity, status_id)
+            _bump_setup(uow, entity, rt)
+            uow.audit.add(
+                rt.clock.now(),
+                actor.name,
+                "delete",
+                "account_status",
+                f"{legal_entity}/{status_id}",
+                {"description": before[0], "on_hold": before[1]},
+                None,
+            )
+            uow.commit()
+
+    run_with_retries(work)
+
+
+def delete_rank(rt: Runtime, actor: Principal, legal_entity: str, kind: str, code: str) -> None:
+    """Unrank a payment-terms or settlement-discount code (unranked codes never hold)."""
+    authorize(actor, Permission.MANAGE_SETUP, legal_entity)
+    if kind not in RANK_KINDS:
+        raise DomainError(f"unknown ranking {kind!r}")
+
+    def work() -> None:
+        with rt.uow() as uow:
+            entity = require_entity(uow, legal_entity)
+            if not uow.setup_removals.delete_rank(legal_entity, kind, code):
+                raise NotFoundError(f"{code} is not ranked in {legal_entity}")
+            _bump_setup(uow, entity, rt)
+            uow.audit.add(
+                rt.clock.now(),
+                actor.name,
+                "delete",
+                f"{kind}_rank",
+                f"{legal_entity}/{code}",
+                {"code": code},
                 None,
             )
             uow.commit()

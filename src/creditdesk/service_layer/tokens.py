@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from creditdesk.domain.errors import DomainError
+from creditdesk.domain.errors import DomainError, TokenNameTakenError
 from creditdesk.service_layer.auth import (
     Permission,
     Principal,
@@ -66,6 +66,10 @@ def create_token(
                     from creditdesk.service_layer.errors import LegalEntityNotFoundError
 
                     raise LegalEntityNotFoundError(f"legal entity {le} does not exist")
+            if any(t.name == name and t.revoked_at is None for t in uow.tokens.all()):
+                raise TokenNameTakenError(
+                    f"an active token is already named {name!r}: names identify who acted"
+                )
             token = ApiToken(
                 rt.new_id("tok"),
                 name,

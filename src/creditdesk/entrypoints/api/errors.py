@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from creditdesk.domain.errors import ConflictError, CreditDeskError, DomainError
+from creditdesk.domain.errors import (
+    ApprovalRefusedError,
+    ConflictError,
+    CreditDeskError,
+    DomainError,
+)
 from creditdesk.service_layer.errors import (
     AuthenticationError,
     NotFoundError,
@@ -24,6 +31,7 @@ _STATUS: tuple[tuple[type[CreditDeskError], int], ...] = (
     (NotFoundError, 404),
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
+    (ApprovalRefusedError, 403),
     (ConflictError, 409),
     (RetryableError, 409),
     (DomainError, 422),
@@ -49,6 +57,7 @@ _OUR_CODES = {
     "negative_amount",
     "invalid_due_date",
     "invalid_date",
+    "invalid_characters",
 }
 
 
@@ -124,6 +133,13 @@ async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}) or None)
 
 
+async def on_custom_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """A field check that routers run after parsing (``decimal_text``) raises the same error
+    type as inside a model validator; outside pydantic it is still bad input, not a bug."""
+    assert isinstance(exc, PydanticCustomError)
+    return problem(422, exc.type, f"the request is not valid: {exc.message()}")
+
+
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "internal_error", "an unexpected error occurred; nothing was changed")
@@ -133,4 +149,50 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CreditDeskError, on_creditdesk_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(PydanticCustomError, on_custom_validation_error)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+# the statuses every API operation may answer with a problem document
+DOCUMENTED_PROBLEMS = (400, 401, 403, 404, 409, 413, 422, 500)
+_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+def document_problems(app: FastAPI, prefix: str = "/api/v1") -> None:
+    """Declare in the OpenAPI document that every API operation answers its errors as
+    ``application/problem+json`` problem documents (instead of FastAPI's default 422 body)."""
+    from creditdesk.entrypoints.api.schemas import ProblemDocument
+
+    generate = app.openapi
+    done: list[dict[str, Any]] = []
+
+    def openapi() -> dict[str, Any]:
+        if done:
+            return done[0]
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem_schema = ProblemDocument.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components.update(problem_schema.pop("$defs", {}))
+        components["ProblemDocument"] = problem_schema
+        reference = {"$ref": "#/components/schemas/ProblemDocument"}
+        for path, item in schema.get("paths", {}).items():
+            if not path.startswith(prefix):
+                continue
+            for method, operation in item.items():
+                if method not in _METHODS:
+                    continue
+                responses = operation.setdefault("responses", {})
+                for status in DOCUMENTED_PROBLEMS:
+                    responses[str(status)] = {
+                        "description": _TITLES[status],
+                        "content": {PROBLEM: {"schema": reference}},
+                    }
+        if "#/components/schemas/HTTPValidationError" not in json.dumps(schema):
+            components.pop("HTTPValidationError", None)
+            components.pop("ValidationError", None)
+        done.append(schema)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -39,8 +39,33 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(value: Any) -> None:
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise PydanticCustomError(
+                "invalid_characters", "text must not contain control characters"
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(key)
+            _refuse_control_characters(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_control_characters(item)
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        """NUL and other control characters (tab and line breaks aside) are never data."""
+        _refuse_control_characters(data)
+        return data
 
 
 class MoneyIn(Input):
@@ -271,3 +296,49 @@ class BlockingRuleIn(Input):
             raise PydanticCustomError("invalid_number", 'write numbers as strings, e.g. "61"')
         decimal_text(value, "value")
         return value
+
+
+class EvaluateIn(Input):
+    hold_ids: list[StrictStr] | None = Field(default=None, max_length=10_000)
+    legal_entity: StrictStr | None = Field(default=None, max_length=20)
+    customer: StrictStr | None = Field(default=None, max_length=40)
+
+
+class ForceHoldIn(Input):
+    reason: StrictStr = Field(min_length=1, max_length=40)
+    checkpoint: Literal["confirmation", "picking_list", "packing_slip", "invoice"] = "confirmation"
+
+
+class ForceHoldsIn(Input):
+    reason: StrictStr = Field(min_length=1, max_length=40)
+    customers: list[StrictStr] | None = Field(default=None, max_length=10_000)
+    sales_orders: list[StrictStr] | None = Field(default=None, max_length=10_000)
+
+
+class CreditManagementGroupIn(Input):
+    description: StrictStr = Field(default="", max_length=60)
+
+
+# --- error responses (documented in the OpenAPI document) ------------------------------------
+
+
+class ProblemError(BaseModel):
+    """One field that was not valid."""
+
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem document (``application/problem+json``) with a stable ``code``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[ProblemError] | None = None
+    details: dict[str, Any] | None = None

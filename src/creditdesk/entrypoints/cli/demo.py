@@ -13,8 +13,17 @@ from rich.console import Console
 
 from creditdesk.domain.money import Money
 from creditdesk.domain.setup import Checkpoint
-from creditdesk.service_layer import checks, customers, documents, groups, setup
-from creditdesk.service_layer.auth import SYSTEM
+from creditdesk.service_layer import (
+    checks,
+    customers,
+    documents,
+    groups,
+    journals,
+    setup,
+    users,
+    workflows,
+)
+from creditdesk.service_layer.auth import SYSTEM, Principal, Role
 from creditdesk.service_layer.documents import InvoiceInput, PaymentInput, SalesOrderInput
 from creditdesk.service_layer.runtime import Runtime
 
@@ -182,8 +191,77 @@ def load_demo(rt: Runtime, console: Console) -> bool:
             rt, SYSTEM, checks.CheckRequest(le, order_id, Checkpoint.CONFIRMATION, True, today)
         )
         held += decision["decision"] == "on_hold"
+    for username, name, role, scope, language in DEMO_USERS:
+        users.create_user(
+            rt,
+            SYSTEM,
+            username,
+            DEMO_PASSWORD,
+            role,
+            list(scope) if scope else None,
+            display_name=name,
+            language=language,
+        )
+    journal = _demo_journal_through_workflow(rt, today)
     console.print(
         f"demo data loaded: {len(ENTITIES)} legal entities, {len(CUSTOMERS)} customers, "
-        f"1 credit group, {len(orders)} orders checked ({held} on hold)"
+        f"1 credit group, {len(orders)} orders checked ({held} on hold), "
+        f"{len(DEMO_USERS)} web users (password {DEMO_PASSWORD}), credit limit journal "
+        f"{journal} approved in two steps and posted"
     )
     return True
+
+
+DEMO_PASSWORD = "creditdesk-demo"
+# (username, name, role, legal entities or () for all, language or None for the browser's)
+DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str | None], ...] = (
+    ("admin", "Aino Admin", "admin", (), None),
+    ("manager", "Mikko Manager", "credit_manager", (), None),
+    ("clerk", "Kari Clerk", "credit_clerk", (), None),
+    ("viewer", "Vera Viewer", "viewer", (), None),
+    ("approver", "Anna Approver", "approver", (), None),
+    ("approver2", "Pekka Hyväksyjä", "approver", (), None),
+    ("clerk.fi", "Liisa Virtanen", "credit_clerk", ("FI01",), "fi"),
+)
+
+
+def _demo_journal_through_workflow(rt: Runtime, today: date) -> str:
+    """FI01 approves credit limit journals in two steps above 15,000 EUR and posts them
+    automatically: the manager raises Pohjolan Tekniikka's limit, two approvers approve, and
+    the audit trail shows the submission, both approvals and the posting (before and after)."""
+    manager = Principal("user:manager", Role.CREDIT_MANAGER)
+    approvers = (
+        Principal("user:approver", Role.APPROVER),
+        Principal("user:approver2", Role.APPROVER),
+    )
+    workflows.put_workflow(
+        rt,
+        SYSTEM,
+        "FI01",
+        "credit_limit_journal",
+        enabled=True,
+        steps=[
+            workflows.StepInput("approver"),
+            workflows.StepInput("approver", above_amount=Money.of("15000.00", "EUR")),
+        ],
+        completion="post_automatically",
+    )
+    journal = journals.create_journal(
+        rt, manager, "FI01", "credit_limit", "Annual review: Pohjolan Tekniikka"
+    )
+    journals.add_line(
+        rt,
+        manager,
+        "FI01",
+        journal["id"],
+        customer="C200",
+        credit_group=None,
+        new_limit=Money.of("65000.00", "EUR"),
+        new_expires_on=today + timedelta(days=365),
+        start=None,
+        end=None,
+    )
+    (item,) = workflows.submit_journal(rt, manager, "FI01", journal["id"])
+    for approver in approvers:
+        workflows.approve(rt, approver, item["id"], "reviewed the annual figures")
+    return str(journal["id"])

@@ -19,6 +19,12 @@ from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
 from creditdesk.config import Settings, load_settings
 from creditdesk.domain.errors import CreditDeskError
 from creditdesk.domain.setup import Checkpoint
+from creditdesk.entrypoints.cli import credit as credit_cli
+from creditdesk.entrypoints.cli import importer
+from creditdesk.entrypoints.cli import lifecycle as lifecycle_cli
+from creditdesk.entrypoints.cli import maintenance as maintenance_cli
+from creditdesk.entrypoints.cli import workflows as workflows_cli
+from creditdesk.entrypoints.cli.users import user_app
 from creditdesk.service_layer import checks, tokens
 from creditdesk.service_layer.auth import SYSTEM
 from creditdesk.service_layer.runtime import Runtime
@@ -32,6 +38,10 @@ db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=Tr
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(lifecycle_cli.journals_app, name="journals")
+app.add_typer(lifecycle_cli.scoring_app, name="scoring")
+app.add_typer(lifecycle_cli.statistics_app, name="statistics")
+app.add_typer(user_app, name="user")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped at 80
@@ -202,6 +212,14 @@ def token_create(
         f"{', '.join(body['legal_entities'] or ['all'])}); the secret is shown once:"
     )
     out.print(body["token"], highlight=False)
+
+
+maintenance_cli.register(db_app)  # db backup, db check
+
+
+credit_cli.register(app)
+workflows_cli.register(app)
+importer.register(app)  # creditdesk import
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from creditdesk.domain.setup import Checkpoint
 from creditdesk.entrypoints.api.dependencies import (
@@ -15,7 +16,14 @@ from creditdesk.entrypoints.api.dependencies import (
     decode_cursor,
     encode_cursor,
 )
-from creditdesk.entrypoints.api.schemas import CreditCheckIn, RejectIn, ReleaseIn
+from creditdesk.entrypoints.api.schemas import (
+    CreditCheckIn,
+    EvaluateIn,
+    ForceHoldIn,
+    ForceHoldsIn,
+    RejectIn,
+    ReleaseIn,
+)
 from creditdesk.service_layer import checks, holds
 
 router = APIRouter()
@@ -75,6 +83,48 @@ def list_credit_holds(
     )
     next_cursor = encode_cursor(items[limit - 1]["id"]) if len(items) > limit else None
     return {"items": items[:limit], "next_cursor": next_cursor}
+
+
+@router.post("/credit-holds/evaluate", tags=["credit holds"])
+def evaluate_credit_holds(body: EvaluateIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    """Evaluate for release: re-run the rules of the selected (or all open) holds; reasons that
+    no longer apply are marked invalid, and holds with none left are ready to release and,
+    unless forced, released with the legal entity's automatic release reason."""
+    items = holds.evaluate_for_release(
+        rt,
+        actor,
+        hold_ids=body.hold_ids,
+        legal_entity=body.legal_entity,
+        customer=body.customer,
+    )
+    return {"items": items}
+
+
+@router.post(
+    "/legal-entities/{le}/sales-orders/{order_id}/force-hold",
+    status_code=201,
+    tags=["credit holds"],
+)
+def force_credit_hold(
+    le: str, order_id: str, body: ForceHoldIn, rt: RuntimeDep, actor: PrincipalDep
+) -> JSONResponse:
+    """Put the order on hold with a forced reason (a reason of type hold); an order already
+    on hold gets the forced reason added (200)."""
+    result, created = holds.force_hold(
+        rt, actor, le, order_id, body.reason, Checkpoint(body.checkpoint)
+    )
+    return JSONResponse(result, status_code=201 if created else 200)
+
+
+@router.post("/legal-entities/{le}/force-holds", tags=["credit holds"])
+def force_credit_holds(
+    le: str, body: ForceHoldsIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    """Force credit hold (periodic): every open order matching the filters goes on hold."""
+    items = holds.force_holds(
+        rt, actor, le, body.reason, customers=body.customers, sales_orders=body.sales_orders
+    )
+    return {"items": items}
 
 
 @router.get("/credit-holds/{hold_id}", tags=["credit holds"])

@@ -18,6 +18,7 @@ from creditdesk.entrypoints.api.dependencies import (
 from creditdesk.entrypoints.api.schemas import (
     AccountStatusIn,
     BlockingRuleIn,
+    CreditManagementGroupIn,
     CreditParametersIn,
     ExchangeRateIn,
     LegalEntityIn,
@@ -220,3 +221,53 @@ def list_audit_events(
     )
     next_cursor = encode_cursor(str(items[limit - 1]["id"])) if len(items) > limit else None
     return {"items": items[:limit], "next_cursor": next_cursor}
+
+
+@router.delete("/legal-entities/{le}/reasons/{reason_id}", status_code=204, tags=["setup"])
+def delete_reason(le: str, reason_id: str, rt: RuntimeDep, actor: PrincipalDep) -> Response:
+    setup.delete_reason(rt, actor, le, reason_id)
+    return Response(status_code=204)
+
+
+@router.delete("/legal-entities/{le}/account-statuses/{status_id}", status_code=204, tags=["setup"])
+def delete_account_status(le: str, status_id: str, rt: RuntimeDep, actor: PrincipalDep) -> Response:
+    setup.delete_account_status(rt, actor, le, status_id)
+    return Response(status_code=204)
+
+
+@router.delete("/legal-entities/{le}/payment-terms-ranks/{terms}", status_code=204, tags=["setup"])
+def delete_payment_terms_rank(le: str, terms: str, rt: RuntimeDep, actor: PrincipalDep) -> Response:
+    setup.delete_rank(rt, actor, le, "payment_terms", terms)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/legal-entities/{le}/settlement-discount-ranks/{code}", status_code=204, tags=["setup"]
+)
+def delete_settlement_discount_rank(
+    le: str, code: str, rt: RuntimeDep, actor: PrincipalDep
+) -> Response:
+    setup.delete_rank(rt, actor, le, "settlement_discount", code)
+    return Response(status_code=204)
+
+
+@router.put("/legal-entities/{le}/credit-management-groups/{group_id}", tags=["setup"])
+def put_credit_management_group(
+    le: str, group_id: str, body: CreditManagementGroupIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
+    return setup.put_credit_management_group(rt, actor, le, group_id, body.description)
+
+
+@router.get("/legal-entities/{le}/credit-management-groups", tags=["setup"])
+def list_credit_management_groups(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+    return {"items": setup.list_credit_management_groups(rt, actor, le), "next_cursor": None}
+
+
+@router.delete(
+    "/legal-entities/{le}/credit-management-groups/{group_id}", status_code=204, tags=["setup"]
+)
+def delete_credit_management_group(
+    le: str, group_id: str, rt: RuntimeDep, actor: PrincipalDep
+) -> Response:
+    setup.delete_credit_management_group(rt, actor, le, group_id)
+    return Response(status_code=204)
