@@ -6,6 +6,7 @@ from typing import Any
 
 from creditdesk.service_layer import serialize
 from creditdesk.service_layer.auth import Permission, Principal, authorize_all_entities
+from creditdesk.service_layer.ports import run_with_retries
 from creditdesk.service_layer.runtime import Runtime
 
 
@@ -33,3 +34,18 @@ def list_audit_events(
             }
             for event in uow.audit.find(entity, key, after_id, limit)
         ]
+
+
+def record_run(
+    rt: Runtime, actor: Principal, action: str, legal_entity: str, result: dict[str, Any]
+) -> None:
+    """One audit event for a periodic task's run over a legal entity (not one per customer)."""
+
+    def work() -> None:
+        with rt.uow() as uow:
+            uow.audit.add(
+                rt.clock.now(), actor.name, action, "legal_entity", legal_entity, None, result
+            )
+            uow.commit()
+
+    run_with_retries(work)

@@ -31,7 +31,7 @@ from creditdesk.domain.scoring import (
     number,
     score_customer,
 )
-from creditdesk.service_layer import statistics
+from creditdesk.service_layer import audit, statistics
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.customers import require_customer
 from creditdesk.service_layer.errors import NotFoundError
@@ -379,18 +379,5 @@ def update_risk_scores(
             progress(done, len(ids))
     result = {"legal_entity": legal_entity, "as_of": day.isoformat(), "updated": done}
 
-    def audit() -> None:
-        with rt.uow() as uow:
-            uow.audit.add(
-                rt.clock.now(),
-                actor.name,
-                "update_risk_scores",
-                "legal_entity",
-                legal_entity,
-                None,
-                result,
-            )
-            uow.commit()
-
-    run_with_retries(audit)
+    audit.record_run(rt, actor, "update_risk_scores", legal_entity, result)
     return result

@@ -24,6 +24,7 @@ from creditdesk.domain.statistics import (
     dso,
     months_back,
 )
+from creditdesk.service_layer import audit
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.ports import (
     StatisticsInput,
@@ -138,20 +139,7 @@ def calculate_balance_statistics(
             progress(done, len(ids))
     result = {"legal_entity": legal_entity, "as_of": day.isoformat(), "calculated": done}
 
-    def audit() -> None:
-        with rt.uow() as uow:
-            uow.audit.add(
-                rt.clock.now(),
-                actor.name,
-                "calculate_balance_statistics",
-                "legal_entity",
-                legal_entity,
-                None,
-                result,
-            )
-            uow.commit()
-
-    run_with_retries(audit)
+    audit.record_run(rt, actor, "calculate_balance_statistics", legal_entity, result)
     return result
 
 
