@@ -39,7 +39,7 @@ from creditdesk.domain.errors import (
     OverappliedPaymentError,
 )
 from creditdesk.domain.money import Money
-from creditdesk.service_layer import documents, serialize
+from creditdesk.service_layer import documents
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.documents import (
     INVOICE_KINDS,
@@ -50,6 +50,8 @@ from creditdesk.service_layer.documents import (
     SalesOrderInput,
     _check_id,
     _positive,
+    check_packing_slip,
+    check_payment,
 )
 from creditdesk.service_layer.errors import (
     CustomerNotFoundError,
@@ -214,40 +216,6 @@ def check_invoice(data: InvoiceInput) -> str:
     )
 
 
-def check_payment(legal_entity: str, data: PaymentInput) -> dict[str, Any]:
-    """Validate a payment and its applications; the body the payment use case stores."""
-    _check_id(data.id, "payment")
-    _positive(data.amount, "a payment")
-    applied_total = Money.zero(data.amount.currency)
-    seen: set[str] = set()
-    for invoice_id, amount in data.applies_to:
-        _positive(amount, "an applied")
-        if invoice_id in seen:
-            raise DomainError(f"invoice {invoice_id} is named twice", invoice=invoice_id)
-        seen.add(invoice_id)
-        if amount.currency != data.amount.currency:
-            raise CurrencyMismatchError(
-                f"applied amount for {invoice_id} is in {amount.currency}, the payment in "
-                f"{data.amount.currency}"
-            )
-        applied_total = applied_total + amount
-    if applied_total > data.amount:
-        raise OverappliedPaymentError(
-            f"applied amounts {applied_total} exceed the payment {data.amount}"
-        )
-    return {
-        "id": data.id,
-        "legal_entity": legal_entity,
-        "customer": data.customer,
-        "amount": serialize.money(data.amount),
-        "date": data.date.isoformat(),
-        "applies_to": [
-            {"invoice": inv, "amount": serialize.money(amount)} for inv, amount in data.applies_to
-        ],
-        "unapplied": serialize.money(data.amount - applied_total),
-    }
-
-
 def check_sales_order(data: SalesOrderInput) -> str:
     """Validate a sales order; its body hash."""
     _check_id(data.id, "sales order")
@@ -267,19 +235,6 @@ def check_sales_order(data: SalesOrderInput) -> str:
             "exclude": data.exclude,
         }
     )
-
-
-def check_packing_slip(legal_entity: str, data: PackingSlipInput) -> dict[str, Any]:
-    """Validate a packing slip; the body the packing-slip use case hashes."""
-    _check_id(data.id, "packing slip")
-    _positive(data.amount, "a packing slip")
-    return {
-        "id": data.id,
-        "legal_entity": legal_entity,
-        "sales_order": data.sales_order,
-        "amount": serialize.money(data.amount),
-        "date": data.date.isoformat(),
-    }
 
 
 # --- parsing rows ------------------------------------------------------------------------------

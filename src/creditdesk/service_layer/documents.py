@@ -222,12 +222,9 @@ class PaymentInput:
     applies_to: tuple[tuple[str, Money], ...] = ()
 
 
-def post_payment(
-    rt: Runtime, actor: Principal, legal_entity: str, data: PaymentInput
-) -> tuple[dict[str, Any], bool]:
-    """A payment lowers the balance by its whole amount; the applied parts also close the
-    named invoices (of the same customer, never past their open amount)."""
-    authorize(actor, Permission.PUSH_DOCUMENTS, legal_entity)
+def check_payment(legal_entity: str, data: PaymentInput) -> dict[str, Any]:
+    """Validate a payment and its applications; the body post_payment stores (bulk import
+    uses it too)."""
     _check_id(data.id, "payment")
     _positive(data.amount, "a payment")
     applied_total = Money.zero(data.amount.currency)
@@ -247,7 +244,7 @@ def post_payment(
         raise OverappliedPaymentError(
             f"applied amounts {applied_total} exceed the payment {data.amount}"
         )
-    body = {
+    return {
         "id": data.id,
         "legal_entity": legal_entity,
         "customer": data.customer,
@@ -258,6 +255,15 @@ def post_payment(
         ],
         "unapplied": serialize.money(data.amount - applied_total),
     }
+
+
+def post_payment(
+    rt: Runtime, actor: Principal, legal_entity: str, data: PaymentInput
+) -> tuple[dict[str, Any], bool]:
+    """A payment lowers the balance by its whole amount; the applied parts also close the
+    named invoices (of the same customer, never past their open amount)."""
+    authorize(actor, Permission.PUSH_DOCUMENTS, legal_entity)
+    body = check_payment(legal_entity, data)
     digest = body_hash(body)
 
     def work() -> tuple[dict[str, Any], bool]:
@@ -491,20 +497,25 @@ class PackingSlipInput:
     date: date
 
 
-def post_packing_slip(
-    rt: Runtime, actor: Principal, legal_entity: str, data: PackingSlipInput
-) -> tuple[dict[str, Any], bool]:
-    """Delivered value moves from the order's open amount to delivered-not-invoiced."""
-    authorize(actor, Permission.PUSH_DOCUMENTS, legal_entity)
+def check_packing_slip(legal_entity: str, data: PackingSlipInput) -> dict[str, Any]:
+    """Validate a packing slip; the body post_packing_slip hashes (also used by bulk import)."""
     _check_id(data.id, "packing slip")
     _positive(data.amount, "a packing slip")
-    body = {
+    return {
         "id": data.id,
         "legal_entity": legal_entity,
         "sales_order": data.sales_order,
         "amount": serialize.money(data.amount),
         "date": data.date.isoformat(),
     }
+
+
+def post_packing_slip(
+    rt: Runtime, actor: Principal, legal_entity: str, data: PackingSlipInput
+) -> tuple[dict[str, Any], bool]:
+    """Delivered value moves from the order's open amount to delivered-not-invoiced."""
+    authorize(actor, Permission.PUSH_DOCUMENTS, legal_entity)
+    body = check_packing_slip(legal_entity, data)
     digest = body_hash(body)
 
     def work() -> tuple[dict[str, Any], bool]:
