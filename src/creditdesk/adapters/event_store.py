@@ -9,8 +9,10 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from creditdesk.adapters import tables as t
-from creditdesk.adapters.repositories import _utc
+from creditdesk.adapters.repositories import _insert_sql, _utc
 from creditdesk.service_layer.ports import StoredEvent, Webhook
+
+_INSERT_EVENT = _insert_sql(t.outbox_events)  # on every hold placed: prebuilt
 
 
 class SqlEventRepository:
@@ -20,10 +22,9 @@ class SqlEventRepository:
     def add(
         self, at: datetime, type: str, legal_entity: str, key: str, data: dict[str, Any]
     ) -> None:
-        self.conn.execute(
-            insert(t.outbox_events).values(
-                at=at, type=type, legal_entity=legal_entity, key=key, data=data
-            )
+        _INSERT_EVENT.execute(
+            self.conn,
+            {"at": at, "type": type, "legal_entity": legal_entity, "key": key, "data": data},
         )
 
     def latest_id(self) -> int:

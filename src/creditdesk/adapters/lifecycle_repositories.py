@@ -24,7 +24,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     update,
 )
@@ -32,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from creditdesk.adapters import tables as t
 from creditdesk.adapters import tables_lifecycle as lt
+from creditdesk.adapters.repositories import _Columns, _is_sqlite, _Sql
 from creditdesk.domain.adjustments import (
     Journal,
     JournalLine,
@@ -275,6 +275,22 @@ def _policy(row: Any) -> InsurancePolicy:
     )
 
 
+_ACTIVE_TEMPORARY = (
+    "SELECT amount_minor, currency FROM temporary_limits WHERE {target} = :target "
+    "AND to_date >= :on AND from_date <= :on ORDER BY from_date DESC LIMIT 1"
+)
+_ACTIVE_TEMPORARY_CUSTOMER = _Sql(_ACTIVE_TEMPORARY.format(target="customer_id"))
+_ACTIVE_TEMPORARY_GROUP = _Sql(_ACTIVE_TEMPORARY.format(target="credit_group"))
+_POLICY_COLUMNS = _Columns(
+    lt.insurance_policies, [c.name for c in lt.insurance_policies.c if c.name != "created_at"]
+)
+_ACTIVE_POLICIES = _Sql(
+    f"SELECT {_POLICY_COLUMNS.sql} FROM insurance_policies WHERE customer_id = :customer_id "
+    "AND (effective IS NULL OR effective <= :on) AND (expires IS NULL OR expires >= :on) "
+    "ORDER BY id"
+)
+
+
 class SqlLimitSourceRepository(_Repo):
     def _target(self, customer_id: int | None, group_id: str | None) -> ColumnElement[bool]:
         tl = lt.temporary_limits
@@ -319,13 +335,12 @@ class SqlLimitSourceRepository(_Repo):
     def active_temporary(
         self, on: date, *, customer_id: int | None = None, group_id: str | None = None
     ) -> Money | None:
-        tl = lt.temporary_limits
-        row = self.conn.execute(
-            select(tl.c.amount_minor, tl.c.currency)
-            .where(self._target(customer_id, group_id), tl.c.to_date >= on, tl.c.from_date <= on)
-            .order_by(tl.c.from_date.desc())
-            .limit(1)
-        ).first()
+        # on every credit check: a prebuilt statement (no statement building per call)
+        if customer_id is not None:
+            row = _ACTIVE_TEMPORARY_CUSTOMER.first(self.conn, {"target": customer_id, "on": on})
+        else:
+            assert group_id is not None
+            row = _ACTIVE_TEMPORARY_GROUP.first(self.conn, {"target": group_id, "on": on})
         return _money(row[0], row[1]) if row is not None else None
 
     def add_temporary(
@@ -361,17 +376,10 @@ class SqlLimitSourceRepository(_Repo):
         return [_policy(row) for row in rows]
 
     def active_policies(self, customer_id: int, on: date) -> list[InsurancePolicy]:
-        p = lt.insurance_policies
-        rows = self.conn.execute(
-            select(p)
-            .where(
-                p.c.customer_id == customer_id,
-                or_(p.c.effective.is_(None), p.c.effective <= on),
-                or_(p.c.expires.is_(None), p.c.expires >= on),
-            )
-            .order_by(p.c.id)
-        ).mappings()
-        return [_policy(row) for row in rows]
+        # on every credit check (most customers have none): a prebuilt statement
+        sqlite = _is_sqlite(self.conn)
+        rows = _ACTIVE_POLICIES.all(self.conn, {"customer_id": customer_id, "on": on})
+        return [_policy(_POLICY_COLUMNS.row(raw, sqlite)) for raw in rows]
 
     def add_policy(self, customer_id: int, policy: InsurancePolicy, at: datetime) -> None:
         self.conn.execute(

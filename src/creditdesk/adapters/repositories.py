@@ -123,6 +123,7 @@ class _Sql:
             params = {k: _sqlite_param(v) for k, v in params.items()}
         else:
             sql = self.pyformat
+            params = {k: _pg_param(v) for k, v in params.items()}
         cursor = dbapi.cursor()
         try:
             cursor.execute(sql, params)
@@ -162,10 +163,31 @@ class _Sql:
 
 
 def _sqlite_param(value: Any) -> Any:
-    # stored as SQLAlchemy's SQLite types store them: ISO text for dates
-    if isinstance(value, date) and not isinstance(value, datetime):
+    # stored as SQLAlchemy's SQLite types store them: ISO text for dates, timestamps in UTC as
+    # "YYYY-MM-DD HH:MM:SS.ffffff", JSON as text
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value)
     return value
+
+
+def _pg_param(value: Any) -> Any:
+    # JSON as text: psycopg sends a str untyped, so PostgreSQL takes it as the column's json
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+def _insert_sql(table: Table) -> _Sql:
+    """A prebuilt INSERT of every column of ``table`` but an autoincrement key; the caller
+    gives every column (None for NULL)."""
+    names = [c.name for c in table.c if not (c.primary_key and c.autoincrement is True)]
+    columns = ", ".join(names)
+    values = ", ".join(f":{name}" for name in names)
+    return _Sql(f"INSERT INTO {table.name} ({columns}) VALUES ({values})")
 
 
 def _to_date(value: Any) -> Any:
@@ -1007,11 +1029,11 @@ def _sales_order(row: Mapping[Any, Any]) -> SalesOrder:
 # --- decisions and holds ------------------------------------------------------------------------
 
 
-# Writes keep SQLAlchemy's types (JSON, timestamps) but are built once: a bare INSERT
-# executed with a parameter dict compiles once per set of keys and is then a cache hit.
-_INSERT_CHECK = insert(t.credit_checks)
-_INSERT_HOLD = insert(t.credit_holds)
-_INSERT_HOLD_HISTORY = insert(t.hold_history)
+# The writes of every credit check, prebuilt like the reads above (values stored as
+# SQLAlchemy's types store them, see ``_sqlite_param``).
+_INSERT_CHECK = _insert_sql(t.credit_checks)
+_INSERT_HOLD = _insert_sql(t.credit_holds)
+_INSERT_HOLD_HISTORY = _insert_sql(t.hold_history)
 
 
 class SqlDecisionRepository(_Repo):
@@ -1029,8 +1051,8 @@ class SqlDecisionRepository(_Repo):
         body: dict[str, Any],
         checked_at: datetime,
     ) -> None:
-        self.conn.execute(
-            _INSERT_CHECK,
+        _INSERT_CHECK.execute(
+            self.conn,
             {
                 "id": check_id,
                 "legal_entity": legal_entity,
@@ -1138,7 +1160,7 @@ class SqlHoldRepository(_Repo):
         }
 
     def add(self, hold: Hold) -> None:
-        self.conn.execute(_INSERT_HOLD, {"id": hold.id, **self._values(hold)})
+        _INSERT_HOLD.execute(self.conn, {"id": hold.id, **self._values(hold)})
 
     def update(self, hold: Hold) -> None:
         h = t.credit_holds
@@ -1190,8 +1212,8 @@ class SqlHoldRepository(_Repo):
     def add_history(
         self, hold_id: str, at: datetime, actor: str, action: str, data: dict[str, Any]
     ) -> None:
-        self.conn.execute(
-            _INSERT_HOLD_HISTORY,
+        _INSERT_HOLD_HISTORY.execute(
+            self.conn,
             {"hold_id": hold_id, "at": at, "actor": actor, "action": action, "data": data},
         )
 
