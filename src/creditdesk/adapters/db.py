@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 
 _HOLDS_WRITER = "creditdesk_holds_writer_lock"
 _WRITER_WAIT_SECONDS = 60.0
@@ -73,8 +75,16 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
                 and writer.acquire(timeout=_WRITER_WAIT_SECONDS)
             ):
                 connection.info[_HOLDS_WRITER] = True
+            # straight on the DB-API connection: SQLAlchemy's execution context around a
+            # bare BEGIN cost a third of opening a unit of work
+            dbapi_connection = connection.connection.dbapi_connection
             try:
-                connection.exec_driver_sql(f"BEGIN {mode}")
+                dbapi_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
+            except sqlite3.Error as error:
+                _release(connection.info)
+                raise DBAPIError.instance(
+                    f"BEGIN {mode}", (), error, sqlite3.Error, dialect=connection.dialect
+                ) from error
             except BaseException:
                 _release(connection.info)
                 raise
@@ -95,3 +105,57 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+class WalCheckpointer:
+    """WAL checkpoints of a SQLite database in a background thread.
+
+    SQLite checkpoints automatically in the COMMIT that takes the WAL past 1,000 pages: that
+    commit copies the WAL into the database and syncs it, and its caller waits (a few
+    milliseconds every couple of hundred credit checks, the whole of their p99). A serving
+    process runs this instead: every ``interval_seconds`` a PASSIVE checkpoint on its own
+    connection (it never blocks readers or writers, and SQLite releases the GIL meanwhile),
+    so the WAL stays well under the automatic threshold, which remains as the safety net.
+    """
+
+    def __init__(self, url: str, *, interval_seconds: float = 0.05) -> None:
+        database = make_url(url).database
+        if not is_sqlite(url) or not database or database == ":memory:":
+            raise ValueError("a WAL checkpointer needs a SQLite database file")
+        self._path = database
+        self._interval = interval_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
+        self.rounds = 0
+        self.frames_checkpointed = 0
+
+    @staticmethod
+    def applies_to(url: str) -> bool:
+        database = make_url(url).database
+        return is_sqlite(url) and bool(database) and database != ":memory:"
+
+    def start(self) -> WalCheckpointer:
+        self._thread.start()
+        return self
+
+    def checkpoint(self, connection: sqlite3.Connection) -> None:
+        row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        self.rounds += 1
+        if row is not None and row[2] > 0:
+            self.frames_checkpointed += int(row[2])
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._path, timeout=1, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA busy_timeout=1000")
+            while not self._stop.wait(self._interval):
+                try:
+                    self.checkpoint(connection)
+                except sqlite3.Error:  # busy or locked: the next round tries again
+                    continue
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)

@@ -120,10 +120,10 @@ class _Sql:
         sqlite = conn.dialect.name == "sqlite"
         sql = self.named
         if sqlite:
-            params = {k: _sqlite_param(v) for k, v in params.items()}
+            params = {k: v if type(v) in _AS_IS else _sqlite_param(v) for k, v in params.items()}
         else:
             sql = self.pyformat
-            params = {k: _pg_param(v) for k, v in params.items()}
+            params = {k: v if type(v) in _AS_IS else _pg_param(v) for k, v in params.items()}
         cursor = dbapi.cursor()
         try:
             cursor.execute(sql, params)
@@ -160,6 +160,9 @@ class _Sql:
             return int(cursor.rowcount)
         finally:
             cursor.close()
+
+
+_AS_IS: frozenset[type] = frozenset({str, int, bool, float, type(None)})
 
 
 def _sqlite_param(value: Any) -> Any:
@@ -1129,6 +1132,8 @@ def _hold(row: Mapping[Any, Any]) -> Hold:
     )
 
 
+_HOLD_COLUMNS = _Columns(t.credit_holds)
+_HOLD_GET = _Sql(f"SELECT {_HOLD_COLUMNS.sql} FROM credit_holds WHERE id = :id")
 _OPEN_HOLD = _Sql(
     "SELECT id FROM credit_holds WHERE legal_entity = :legal_entity "
     "AND sales_order = :sales_order AND status = :status"
@@ -1167,9 +1172,8 @@ class SqlHoldRepository(_Repo):
         self.conn.execute(update(h).where(h.c.id == hold.id).values(**self._values(hold)))
 
     def get(self, hold_id: str) -> Hold | None:
-        h = t.credit_holds
-        row = self.conn.execute(select(h).where(h.c.id == hold_id)).mappings().first()
-        return _hold(row) if row is not None else None
+        raw = _HOLD_GET.first(self.conn, {"id": hold_id})
+        return _hold(_HOLD_COLUMNS.row(raw, _is_sqlite(self.conn))) if raw is not None else None
 
     def open_for_order(self, legal_entity: str, sales_order: str) -> Hold | None:
         # most checked orders have no open hold: an index probe, the full row only on a hit

@@ -124,11 +124,14 @@ class Money:
 
     @classmethod
     def zero(cls, cur: Currency) -> Money:
-        return cls(Decimal(0), cur)
+        return _exact(_ZEROS[cur.exponent], cur)
 
     @classmethod
     def from_minor(cls, minor: int, cur: Currency) -> Money:
-        return cls(Decimal(minor).scaleb(-cur.exponent), cur)
+        if type(minor) is not int or not -_MINOR_BOUND < minor < _MINOR_BOUND:
+            return cls(Decimal(minor).scaleb(-cur.exponent), cur)  # validates (and refuses)
+        # an integer count of minor units is exact in the currency by construction
+        return _exact(Decimal(minor).scaleb(-cur.exponent), cur)
 
     @property
     def minor(self) -> int:
@@ -147,14 +150,14 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         self._same(other)
-        return Money(self.amount + other.amount, self.currency)
+        return _sum(self.amount + other.amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._same(other)
-        return Money(self.amount - other.amount, self.currency)
+        return _sum(self.amount - other.amount, self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return _sum(-self.amount, self.currency)
 
     def __abs__(self) -> Money:
         return Money(abs(self.amount), self.currency)
@@ -195,6 +198,27 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency.code}"
+
+
+# Money built from values that are exact in their currency by construction (a count of minor
+# units, the sum of two amounts of one currency) skips the checks of ``__post_init__``: the
+# hot path of a credit check makes a few dozen of them. Only the size is still checked.
+_MINOR_BOUND: Final = 10**18
+_ZEROS: Final = {exponent: Decimal(0).scaleb(-exponent) for exponent in range(0, 5)}
+
+
+def _exact(amount: Decimal, cur: Currency) -> Money:
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", cur)
+    return money
+
+
+def _sum(amount: Decimal, cur: Currency) -> Money:
+    """An exact result of adding or negating amounts of ``cur`` (same exponent, no rounding)."""
+    if amount.adjusted() > 17:
+        raise InvalidAmountError(f"{amount} is too large", amount=str(amount))
+    return _exact(amount + 0, cur)  # + 0: no negative zero
 
 
 def _round_product(amount: Decimal, factor: Decimal, to: Currency, rounding: str) -> Decimal:

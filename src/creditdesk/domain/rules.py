@@ -549,10 +549,15 @@ def evaluate_rules(rules: Iterable[BlockingRule], facts: CheckFacts) -> RuleOutc
             trace.extend(f"ranking: {reason.message}" for reason in ranking)
             return RuleOutcome(tuple(ranking), rule, tuple(trace), threshold)
     reasons: list[Reason] = []
+    grouped: dict[tuple[RuleType, ValidFor], list[BlockingRule]] = {}
+    for rule in rules:
+        grouped.setdefault((rule.rule, rule.level), []).append(rule)
     for rule_type in RULE_ORDER:
         suppressed: set[ValueType | None] = set()
         for level in LEVELS:
-            at_level = [r for r in rules if r.rule == rule_type and r.level == level]
+            at_level = grouped.get((rule_type, level))
+            if not at_level:
+                continue
             blocking = [r for r in at_level if r.is_blocking and r.value_type not in suppressed]
             fired: list[Reason] = []
             for rule in blocking:
