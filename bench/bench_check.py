@@ -71,7 +71,12 @@ from sqlalchemy.engine import Connection
 from creditdesk.adapters import tables as t
 from creditdesk.adapters.repositories import SqlCustomerRepository, SqlDocumentRepository
 from creditdesk.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
+from creditdesk.bootstrap import (
+    build_runtime,
+    dispose,
+    start_wal_checkpointer,
+    upgrade_database,
+)
 from creditdesk.config import Settings
 from creditdesk.domain.setup import Checkpoint
 from creditdesk.service_layer import checks, setup
@@ -836,8 +841,11 @@ def run_checks(plan: CheckPlan) -> SizeResult:
     """Run the credit checks against one database (runs in a child process)."""
     path = Path(plan.db)
     upgrade_database(sqlite_url(path))  # a reused database gets any newer migration
-    rt = build_runtime(Settings(database_url=sqlite_url(path), admin_token=None))
+    settings = Settings(database_url=sqlite_url(path), admin_token=None)
+    rt = build_runtime(settings)
     engine = engine_of(rt)
+    # as in a serving process (the API's lifespan): WAL checkpoints in a background thread
+    checkpointer = start_wal_checkpointer(settings)
     try:
         removed = reset_decisions(engine)
         if removed:
@@ -921,6 +929,8 @@ def run_checks(plan: CheckPlan) -> SizeResult:
             profile_top=profile_top,
         )
     finally:
+        if checkpointer is not None:
+            checkpointer.stop()
         dispose(rt)
 
 

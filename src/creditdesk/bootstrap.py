@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from creditdesk.adapters.aging_queries import SqlAgingQueries
 from creditdesk.adapters.bulk_queries import SqlBulkDocuments
-from creditdesk.adapters.db import make_engine
+from creditdesk.adapters.db import WalCheckpointer, make_engine
 from creditdesk.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from creditdesk.adapters.webhook_sender import HttpxWebhookSender
 from creditdesk.config import Settings
@@ -79,6 +79,15 @@ class WebhookDispatcher:
         self._stop.set()
         self._thread.join(timeout=10)
         self._sender.close()
+
+
+def start_wal_checkpointer(settings: Settings) -> WalCheckpointer | None:
+    """Background WAL checkpoints for a serving process on a SQLite file (see
+    ``WalCheckpointer``); None on PostgreSQL or an in-memory database, or when switched off."""
+    url = settings.database_url
+    if not settings.background_checkpoints or not WalCheckpointer.applies_to(url):
+        return None
+    return WalCheckpointer(url, interval_seconds=settings.checkpoint_interval_seconds).start()
 
 
 def start_webhook_dispatcher(runtime: Runtime, settings: Settings) -> WebhookDispatcher:

@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     """Signs the web app's session cookies; set it when several server processes run."""
     deliver_webhooks: bool = True
     webhook_interval_seconds: float = 2.0
+    background_checkpoints: bool = True
+    """On SQLite, a serving process checkpoints the WAL in a background thread (not in a
+    commit that a credit check waits for)."""
+    checkpoint_interval_seconds: float = 0.05
 
 
 def load_settings() -> Settings:
