@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from creditdesk.domain.rules import BlockingRule
+from creditdesk.service_layer.auth import Principal
 from creditdesk.service_layer.ports import Clock, IdFactory, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -49,12 +50,48 @@ class RuleCache:
             self._entries[legal_entity] = (version, rules)
 
 
+TOKEN_CACHE_SECONDS = 2.0
+"""How long a process trusts an API token it has authenticated without reading it again: a
+revocation takes effect at once in the process that revoked it, and within this many seconds
+in the other server processes."""
+
+
+@dataclass
+class TokenCache:
+    """Authenticated API tokens by the digest of their secret, for ``TOKEN_CACHE_SECONDS``
+    (every API request authenticates; reading the token costs a unit of work)."""
+
+    seconds: float = TOKEN_CACHE_SECONDS
+    _entries: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:  # bounded: stale entries go first, then all
+                now = time.monotonic()
+                self._entries = {k: v for k, v in self._entries.items() if v[0] >= now}
+                if len(self._entries) > 10_000:
+                    self._entries = {}
+            self._entries[digest] = (time.monotonic() + self.seconds, principal)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries = {}
+
+
 @dataclass
 class Runtime:
     uow: UnitOfWorkFactory
     clock: Clock = field(default_factory=SystemClock)
     new_id: IdFactory = new_id
     rules: RuleCache = field(default_factory=RuleCache)
+    tokens: TokenCache = field(default_factory=TokenCache)
     # the set-based document writer for bulk imports (bound by bootstrap to the SQL adapter)
     bulk_documents: BulkStoreFactory | None = None
     # the set-based aging report query (bound by bootstrap to the SQL adapter)

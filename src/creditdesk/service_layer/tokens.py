@@ -103,15 +103,21 @@ def ensure_token(rt: Runtime, name: str, role: str, secret: str) -> None:
 
 
 def authenticate(rt: Runtime, secret: str) -> Principal:
+    hashed = digest(secret)
+    cached = rt.tokens.get(hashed)
+    if cached is not None:
+        return cached
     with rt.uow(read_only=True) as uow:
-        token = uow.tokens.by_hash(digest(secret))
+        token = uow.tokens.by_hash(hashed)
     if token is None or token.revoked_at is not None:
         raise AuthenticationError("the bearer token is not valid")
-    return Principal(
+    principal = Principal(
         f"token:{token.name}",
         Role(token.role),
         frozenset(token.legal_entities) if token.legal_entities is not None else None,
     )
+    rt.tokens.put(hashed, principal)
+    return principal
 
 
 def list_tokens(rt: Runtime, actor: Principal) -> list[dict[str, Any]]:
@@ -130,5 +136,6 @@ def revoke_token(rt: Runtime, actor: Principal, token_id: str) -> None:
                 raise TokenNotFoundError(f"token {token_id} does not exist")
             uow.audit.add(now, actor.name, "revoke", "api_token", token_id, None, None)
             uow.commit()
+        rt.tokens.clear()  # refused at once in this process (see TOKEN_CACHE_SECONDS)
 
     run_with_retries(work)
