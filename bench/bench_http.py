@@ -82,6 +82,7 @@ class HttpResult:
     p99_ms: float
     server_cpu_ms_per_check: float
     server_rss_mib: float
+    client_cpu_ms_per_check: float
 
 
 def free_port() -> int:
@@ -233,7 +234,9 @@ def run_http(
         wait_ready(base, proc)
         asyncio.run(drive(base, orders[:warmup], concurrency, as_of))
         cpu0, _ = process_stats(proc.pid)
+        client0 = time.process_time()
         latencies, errors, seconds = asyncio.run(drive(base, orders[warmup:], concurrency, as_of))
+        client_cpu = time.process_time() - client0
         cpu1, rss = process_stats(proc.pid)
     finally:
         proc.terminate()
@@ -250,6 +253,7 @@ def run_http(
         p99_ms=round(percentile(ms, 0.99), 2),
         server_cpu_ms_per_check=round(1000 * (cpu1 - cpu0) / len(ms), 3),
         server_rss_mib=round(rss, 1),
+        client_cpu_ms_per_check=round(1000 * client_cpu / len(ms), 3),
     )
 
 
@@ -327,7 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     header = (
         f"{'path':<20} {'documents':>10} {'checks':>7} {'errors':>6} {'checks/s':>9} "
-        f"{'median ms':>9} {'p99 ms':>8} {'srv CPU ms':>10} {'srv RSS MiB':>11}"
+        f"{'median ms':>9} {'p99 ms':>8} {'srv CPU ms':>10} {'srv RSS MiB':>11} "
+        f"{'client CPU ms':>13}"
     )
     say("")
     say(header)
@@ -336,7 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(
             f"{r.path:<20} {r.documents:>10,} {r.checks:>7,} {r.errors:>6} "
             f"{r.checks_per_s:>9,.1f} {r.median_ms:>9.2f} {r.p99_ms:>8.2f} "
-            f"{r.server_cpu_ms_per_check:>10.3f} {r.server_rss_mib:>11.1f}"
+            f"{r.server_cpu_ms_per_check:>10.3f} {r.server_rss_mib:>11.1f} "
+            f"{r.client_cpu_ms_per_check:>13.3f}"
         )
     return 0 if all(r.errors == 0 for r in results) else 1
 

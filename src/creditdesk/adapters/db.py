@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 _HOLDS_WRITER = "creditdesk_holds_writer_lock"
 _WRITER_WAIT_SECONDS = 60.0
+_SQLITE_POOL = 40
 
 
 def is_sqlite(url: str) -> bool:
@@ -30,10 +31,13 @@ def create_sqlite_directory(url: str) -> None:
 def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     if is_sqlite(url):
         create_sqlite_directory(url)
+        # as many pooled connections as a server has request threads (anyio's 40): an
+        # overflow connection is closed when given back, and a new one pays its PRAGMAs
+        # and starts with a cold page cache (16 requests in flight churned through them)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 60},
-            pool_size=pool_size,
+            pool_size=max(pool_size, _SQLITE_POOL),
             max_overflow=pool_size,
         )
 
