@@ -616,10 +616,12 @@ class SqlCustomerRepository(_Repo):
         )
         return [_customer(row) for row in rows]
 
-    def exposure(self, customer_id: int) -> list[ExposureBucket]:
+    def exposure(
+        self, customer_id: int, kind: CreditLimitType = CreditLimitType.BALANCE_AND_ALL
+    ) -> list[ExposureBucket]:
         rows = _CUSTOMER_EXPOSURE.all(self.conn, {"customer_id": customer_id})
         return [
-            ExposureBucket(currency(code), balance, packed, orders, CreditLimitType.BALANCE_AND_ALL)
+            ExposureBucket(currency(code), balance, packed, orders, kind)
             for code, balance, packed, orders in rows
         ]
 

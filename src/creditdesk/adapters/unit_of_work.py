@@ -6,6 +6,7 @@ inserts, serialisation failures) into ``RetryableError`` so the use case can run
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
@@ -48,6 +49,35 @@ def _is_retryable(error: BaseException) -> bool:
         if isinstance(error, OperationalError) and "locked" in str(error.orig).lower():
             return True
     return False
+
+
+# Built on first use in a unit of work: a credit check uses a third of them.
+_REPOSITORIES: dict[str, Callable[[Connection], Any]] = {
+    "legal_entities": repos.SqlLegalEntityRepository,
+    "rates": repos.SqlRateRepository,
+    "customers": repos.SqlCustomerRepository,
+    "groups": repos.SqlCreditGroupRepository,
+    "documents": repos.SqlDocumentRepository,
+    "orders": repos.SqlSalesOrderRepository,
+    "decisions": repos.SqlDecisionRepository,
+    "holds": repos.SqlHoldRepository,
+    "setup": repos.SqlSetupRepository,
+    "tokens": repos.SqlTokenRepository,
+    "audit": repos.SqlAuditRepository,
+    "events": SqlEventRepository,
+    "webhooks": SqlWebhookRepository,
+    "users": SqlUserRepository,
+    "maintenance": SqlMaintenanceQueries,
+    "worklist": SqlWorklistQueries,
+    "cm_groups": SqlCreditManagementGroupRepository,
+    "journals": SqlJournalRepository,
+    "limit_sources": SqlLimitSourceRepository,
+    "scoring": SqlScoringRepository,
+    "statistics": SqlStatisticsRepository,
+    "setup_removals": SqlSetupRemovals,
+    "workflows": SqlWorkflowRepository,
+    "group_list": SqlGroupListQueries,
+}
 
 
 class SqlAlchemyUnitOfWork:
@@ -93,35 +123,13 @@ class SqlAlchemyUnitOfWork:
                 raise RetryableError("the database is busy") from error
             raise
         self._conn = conn
-        self.legal_entities = repos.SqlLegalEntityRepository(conn)
-        self.rates = repos.SqlRateRepository(conn)
-        self.customers = repos.SqlCustomerRepository(conn)
-        self.groups = repos.SqlCreditGroupRepository(conn)
-        self.documents = repos.SqlDocumentRepository(conn)
-        self.orders = repos.SqlSalesOrderRepository(conn)
-        self.decisions = repos.SqlDecisionRepository(conn)
-        self.holds = repos.SqlHoldRepository(conn)
-        self.setup = repos.SqlSetupRepository(conn)
-        self.tokens = repos.SqlTokenRepository(conn)
-        self.audit = repos.SqlAuditRepository(conn)
-        self.events = SqlEventRepository(conn)
-        self.webhooks = SqlWebhookRepository(conn)
-        self.users = SqlUserRepository(conn)
-        self.maintenance = SqlMaintenanceQueries(conn)
-        self.worklist = SqlWorklistQueries(conn)
-        self.cm_groups = SqlCreditManagementGroupRepository(conn)
-        self.journals = SqlJournalRepository(conn)
-        self.limit_sources = SqlLimitSourceRepository(conn)
-        self.scoring = SqlScoringRepository(conn)
-        self.statistics = SqlStatisticsRepository(conn)
-        self.setup_removals = SqlSetupRemovals(conn)
-        self.workflows = SqlWorkflowRepository(conn)
-        self.group_list = SqlGroupListQueries(conn)
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         conn = self._conn
         self._conn = None
+        for name in _REPOSITORIES.keys() & self.__dict__.keys():
+            del self.__dict__[name]  # bound to the closed connection
         if conn is None:
             return
         try:
@@ -131,6 +139,15 @@ class SqlAlchemyUnitOfWork:
             conn.close()
         if exc is not None and _is_retryable(exc):
             raise RetryableError("the transaction lost a race; run it again") from exc
+
+    def __getattr__(self, name: str) -> Any:
+        make = _REPOSITORIES.get(name)
+        conn = self.__dict__.get("_conn")
+        if make is None or conn is None:
+            raise AttributeError(name)
+        repository = make(conn)
+        setattr(self, name, repository)
+        return repository
 
     @property
     def connection(self) -> Connection:

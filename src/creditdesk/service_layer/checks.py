@@ -108,10 +108,7 @@ def gather(
 
     limit = limit_sources.total_limit_on(uow, stored, as_of, book)
     limit_cur: Currency = limit.currency if limit is not None else customer.currency
-    buckets = [
-        replace(b, credit_limit_type=params.credit_limit_type)
-        for b in uow.customers.exposure(stored.id)
-    ]
+    buckets = uow.customers.exposure(stored.id, params.credit_limit_type)
     before = exposure_in(without_order(buckets, order), limit_cur, book.convert)
     order_in_limit = book.convert(order.amount, limit_cur)
 

@@ -22,7 +22,7 @@ from creditdesk.domain.insurance import InsurancePolicy
 from creditdesk.domain.money import Currency, Money
 from creditdesk.domain.rules import BlockingRule
 from creditdesk.domain.scoring import AutomaticLimit, RiskGroup, RiskScore, ScoringGroup
-from creditdesk.domain.setup import CreditParameters
+from creditdesk.domain.setup import CreditLimitType, CreditParameters
 from creditdesk.domain.statistics import BalanceStatistics, StatisticsParameters
 from creditdesk.domain.workflows import WorkflowDefinition, WorkflowItem, WorkflowKind
 
@@ -169,7 +169,9 @@ class CustomerRepository(Protocol):
     def update(self, customer_id: int, customer: Customer, at: datetime) -> None: ...
     def same_account_elsewhere(self, account: str, legal_entity: str) -> list[tuple[str, str]]: ...
     def members(self, group_id: str) -> list[StoredCustomer]: ...
-    def exposure(self, customer_id: int) -> list[ExposureBucket]: ...
+    def exposure(
+        self, customer_id: int, kind: CreditLimitType = CreditLimitType.BALANCE_AND_ALL
+    ) -> list[ExposureBucket]: ...
     def apply_exposure(self, customer_id: int, delta: ExposureDelta) -> None: ...
 
 
