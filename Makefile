@@ -50,9 +50,17 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_import --documents 200000
 	$(BIN)/python -m bench.bench_aging
 
-# side by side with Tryton 8.2 (installed in its own venv, see bench/bench_peer.py)
+# side by side with Tryton 8.2, installed (first run) in its own venv outside the project, exactly
+# as ../shared/peers/tryton_bench.py's docstring says; never one of creditdesk's dependencies
+PEER_VENV ?= /tmp/peers/tryton-venv
 bench-peer: $(STAMP)
-	$(BIN)/python -m bench.bench_peer
+	test -f $(PEER_VENV)/.installed || { \
+		test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV); \
+		$(PEER_VENV)/bin/pip install --quiet "trytond==8.2.*" \
+			"trytond-account-credit-limit==8.2.*" "trytond-sale-credit-limit==8.2.*" \
+			"trytond-account-invoice==8.2.*" "trytond-sale==8.2.*" \
+		&& touch $(PEER_VENV)/.installed; }
+	PEER_PYTHON=$(PEER_VENV)/bin/python $(BIN)/python -m bench.bench_peer
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -2,7 +2,8 @@
 number of customers and documents, in one run, with the ratio.
 
 The peer (``../shared/peers/tryton_bench.py``) runs in its own virtual environment, never in
-ours: install it once as its docstring says, e.g.
+ours (it is not one of creditdesk's dependencies). ``make bench-peer`` creates it on first use
+(``PEER_VENV``, default ``/tmp/peers/tryton-venv``) exactly as the peer's docstring says:
 
     python3 -m venv /tmp/peers/tryton-venv
     /tmp/peers/tryton-venv/bin/pip install "trytond==8.2.*" \\
@@ -15,6 +16,10 @@ sales orders per customer on the peer's side. creditdesk gets the same customers
 same number of documents (invoices + payments + open orders) through ``bench.bench_check``.
 The peer's mode "party" is ``Party.check_credit_limit`` as ``Sale.confirm`` calls it; our
 figure is the full credit check use case (decision stored).
+
+Both figures are wall-clock throughput of one single-threaded process on a shared machine, so
+other load lowers both; the load average before each side and our CPU-time throughput are
+printed beside them to tell a loaded machine from a slow check.
 
     .venv/bin/python -m bench.bench_peer --parties 1000 --invoices 100000
 """
@@ -118,24 +123,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not Path(args.peer_python).exists():
         say(
-            f"no peer interpreter at {args.peer_python}: install it as this module's docstring says"
+            f"no peer interpreter at {args.peer_python}: `make bench-peer` installs it, or "
+            "install it as this module's docstring says"
         )
         return 2
     out = args.db_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    load_peer = os.getloadavg()[0]
     peer = run_peer(args, out / "peer_tryton.json")
     documents = int(peer["documents"])
+    load_ours = os.getloadavg()[0]
     ours = run_ours(args, documents, out / "peer_creditdesk.json")
     say("")
-    columns = ("customers", "documents", "checks/s", "median ms", "p99 ms")
+    columns = ("customers", "documents", "checks/s", "median ms", "p99 ms", "load avg")
     say(f"{'':<12} " + " ".join(f"{c:>10}" for c in columns))
-    for name, r in (("Tryton 8.2", peer), ("creditdesk", ours)):
+    for name, r, load in (("Tryton 8.2", peer, load_peer), ("creditdesk", ours, load_ours)):
         say(
             f"{name:<12} {args.parties:>10,} {int(r['documents']):>10,} "
-            f"{r['checks_per_s']:>10,.1f} {r['median_ms']:>10.3f} {r['p99_ms']:>10.3f}"
+            f"{r['checks_per_s']:>10,.1f} {r['median_ms']:>10.3f} {r['p99_ms']:>10.3f} "
+            f"{load:>10.1f}"
         )
     ratio = ours["checks_per_s"] / peer["checks_per_s"]
     say(f"ratio creditdesk / Tryton (checks/s, same run): {ratio:,.1f}×")
+    say(
+        f"creditdesk CPU time: {1000 / ours['cpu_checks_per_s']:.3f} ms per check "
+        f"({ours['cpu_checks_per_s']:,.0f} checks/s on a dedicated core); "
+        f"{os.cpu_count()} CPUs, load average {load_peer:.1f} before the peer, "
+        f"{load_ours:.1f} before creditdesk"
+    )
     return 0
 
 

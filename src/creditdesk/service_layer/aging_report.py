@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from creditdesk.domain.aging import BUCKETS
-from creditdesk.domain.money import Money, currency
-from creditdesk.service_layer import serialize
+from creditdesk.domain.money import Currency, Money, currency
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.ports import UnitOfWork
 from creditdesk.service_layer.runtime import Runtime
@@ -42,12 +42,34 @@ class BucketBounds:
 class AgingQueries(Protocol):
     def open_by_bucket(
         self, legal_entity: str, bounds: BucketBounds
-    ) -> list[tuple[str, str, str, int]]:
-        """(customer account, currency, bucket, open minor units) for every non-empty cell."""
+    ) -> list[tuple[str, str, list[int]]]:
+        """(customer account, currency, open minor units of each bucket in ``BUCKETS`` order)
+        for every customer and currency with open invoices."""
         ...
 
 
 AgingQueriesFactory = Callable[[UnitOfWork], AgingQueries]
+
+
+def amount_text(minor: int, cur: Currency) -> str:
+    """``serialize.money(Money.from_minor(minor, cur))["amount"]`` without building the Money:
+    an integer scaled to the currency's exponent is already canonical (``Decimal('0E-2')`` is
+    ``0.00``), so only the range check of ``Money`` remains, delegated to it when it fails."""
+    if abs(minor) >= 10 ** (18 + cur.exponent):  # Money's limit: below 10**18 major units
+        return str(Money.from_minor(minor, cur).amount)  # raises InvalidAmountError
+    return str(Decimal(minor).scaleb(-cur.exponent))
+
+
+def _money_row(code: str, minors: list[int]) -> dict[str, Any]:
+    cur = currency(code)
+    return {
+        "currency": code,
+        "buckets": {
+            name: {"amount": amount_text(minor, cur), "currency": code}
+            for name, minor in zip(BUCKETS, minors, strict=True)
+        },
+        "total": {"amount": amount_text(sum(minors), cur), "currency": code},
+    }
 
 
 def legal_entity_aging(
@@ -61,36 +83,34 @@ def legal_entity_aging(
     with rt.uow(read_only=True) as uow:
         require_entity(uow, legal_entity)
         cells = factory(uow).open_by_bucket(legal_entity, BucketBounds.on(as_of))
-    totals: dict[str, dict[str, int]] = {}
-    per_customer: dict[tuple[str, str], dict[str, int]] = {}
-    for account, code, bucket, minor in cells:
-        row = totals.setdefault(code, dict.fromkeys(BUCKETS, 0))
-        row[bucket] += minor
+    totals: dict[str, list[int]] = {}
+    per_customer: dict[tuple[str, str], list[int]] = {}
+    for account, code, minors in cells:
+        row = totals.get(code)
+        if row is None:
+            totals[code] = list(minors)
+        else:
+            for n, minor in enumerate(minors):
+                row[n] += minor
         if customers:
-            cell = per_customer.setdefault((account, code), dict.fromkeys(BUCKETS, 0))
-            cell[bucket] += minor
-
-    def money_row(code: str, minors: dict[str, int]) -> dict[str, Any]:
-        cur = currency(code)
-        buckets = {name: Money.from_minor(minors[name], cur) for name in BUCKETS}
-        total = Money.from_minor(sum(minors.values()), cur)
-        return {
-            "currency": code,
-            "buckets": {name: serialize.money(value) for name, value in buckets.items()},
-            "total": serialize.money(total),
-        }
+            cell = per_customer.get((account, code))
+            if cell is None:
+                per_customer[(account, code)] = list(minors)
+            else:  # not from one GROUP BY, but kept exact whatever the adapter returns
+                for n, minor in enumerate(minors):
+                    cell[n] += minor
 
     body: dict[str, Any] = {
         "legal_entity": legal_entity,
         "as_of": as_of.isoformat(),
-        "totals": [money_row(code, minors) for code, minors in sorted(totals.items())],
+        "totals": [_money_row(code, minors) for code, minors in sorted(totals.items())],
         "customers_with_open_items": len({account for account, _ in per_customer})
         if customers
         else None,
     }
     if customers:
         body["customers"] = [
-            {"account": account, **money_row(code, minors)}
+            {"account": account, **_money_row(code, minors)}
             for (account, code), minors in sorted(per_customer.items())
         ]
     return body
