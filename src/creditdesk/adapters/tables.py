@@ -158,10 +158,14 @@ invoices = Table(
     Column("sales_order", String(80)),
     Column("body_hash", String(64), nullable=False),
     Column("created_at", UTC_TS, nullable=False),
+    # covering for the credit check's overdue query: the customer's open, past-due invoices
+    # summed per currency from the index alone (no table row per invoice)
     Index(
         "ix_invoices_open_by_due",
         "customer_id",
         "due_date",
+        "currency",
+        "open_minor",
         sqlite_where=text("open_minor <> 0"),
         postgresql_where=text("open_minor <> 0"),
     ),
