@@ -15,11 +15,16 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from creditdesk.domain.aging import BUCKETS
+from creditdesk.domain.errors import InvalidDateError
 from creditdesk.domain.money import Currency, Money, currency
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.ports import UnitOfWork
 from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
+
+
+EARLIEST_AS_OF = date.min + timedelta(days=90)
+"""The oldest bucket starts 90 days before the report date: an earlier date has no bounds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,12 @@ class BucketBounds:
 
     @classmethod
     def on(cls, as_of: date) -> BucketBounds:
+        if as_of < EARLIEST_AS_OF:
+            raise InvalidDateError(
+                f"aged balances need a date on or after {EARLIEST_AS_OF} (the oldest bucket "
+                "starts 90 days before it)",
+                as_of=as_of.isoformat(),
+            )
         return cls(
             as_of, as_of - timedelta(days=30), as_of - timedelta(days=60), as_of - timedelta(90)
         )

@@ -20,6 +20,7 @@ from creditdesk.bootstrap import (
 from creditdesk.config import Settings
 from creditdesk.entrypoints.api import errors
 from creditdesk.entrypoints.api.routers import (
+    aging,
     batch,
     credit,
     customers,
@@ -162,6 +163,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         workflows.router,
         lifecycle.router,
         batch.router,
+        aging.router,
     ):
         app.include_router(router, prefix="/api/v1")
     errors.document_problems(app)  # every error response is a documented problem document

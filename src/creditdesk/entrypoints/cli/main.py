@@ -19,6 +19,7 @@ from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
 from creditdesk.config import Settings, load_settings
 from creditdesk.domain.errors import CreditDeskError
 from creditdesk.domain.setup import Checkpoint
+from creditdesk.entrypoints.cli import aging as aging_cli
 from creditdesk.entrypoints.cli import credit as credit_cli
 from creditdesk.entrypoints.cli import importer
 from creditdesk.entrypoints.cli import lifecycle as lifecycle_cli
@@ -220,6 +221,7 @@ maintenance_cli.register(db_app)  # db backup, db check
 credit_cli.register(app)
 workflows_cli.register(app)
 importer.register(app)  # creditdesk import
+aging_cli.register(app)  # creditdesk aging
 
 
 def main() -> None:
