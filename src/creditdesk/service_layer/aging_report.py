@@ -22,7 +22,6 @@ from creditdesk.service_layer.ports import UnitOfWork
 from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
 
-
 EARLIEST_AS_OF = date.min + timedelta(days=90)
 """The oldest bucket starts 90 days before the report date: an earlier date has no bounds."""
 
