@@ -4,6 +4,7 @@ idempotent per id, and rejected rows come back with their reason."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -299,3 +300,83 @@ def test_the_set_based_aging_report_matches_the_per_customer_aged_balances(
             f"/legal-entities/FI01/customers/{row['account']}/aged-balances", as_of="2026-12-15"
         ).json()
         assert (single["buckets"], single["total"]) == (row["buckets"], row["total"])
+
+
+def _random_rows(count: int, seed: int) -> list[dict[str, Any]]:
+    """Documents that lean on each other across batches: invoices against orders, payments
+    of earlier invoices (in part, in full, too much), packing slips, repeats and conflicts."""
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    invoices: list[tuple[str, str]] = []
+    orders: list[str] = []
+    for n in range(count):
+        account = rng.choice(["C1", "C2", "C3"])
+        roll = rng.random()
+        if roll < 0.35 or not invoices:
+            extra = {"sales_order": rng.choice(orders)} if orders and rng.random() < 0.3 else {}
+            doc_id = f"I{n}"
+            rows.append(_inv(doc_id, account, f"{rng.randrange(1, 90_000) / 100:.2f}", **extra))
+            invoices.append((doc_id, account))
+        elif roll < 0.4:
+            amount = f"{rng.randrange(1, 5_000) / 100:.2f}"
+            rows.append(_inv(f"CN{n}", account, amount, type="credit_note"))
+        elif roll < 0.7:
+            invoice, payer = rng.choice(invoices)
+            applied = f"{rng.randrange(1, 60_000) / 100:.2f}"
+            rows.append(
+                {
+                    "type": "payment",
+                    "id": f"P{n}",
+                    "customer": payer,
+                    "amount": {"amount": applied, "currency": "EUR"},
+                    "date": "2026-10-15",
+                    "applies_to": [{"invoice": invoice, "amount": applied}],
+                }
+            )
+        elif roll < 0.8:
+            doc_id = f"SO{n}"
+            rows.append(
+                {
+                    "type": "sales_order",
+                    "id": doc_id,
+                    "customer": account,
+                    "amount": f"{rng.randrange(0, 200_000) / 100:.2f}",
+                    "currency": "EUR",
+                }
+            )
+            orders.append(doc_id)
+        elif roll < 0.9 and orders:
+            rows.append(
+                {
+                    "type": "packing_slip",
+                    "id": f"PS{n}",
+                    "sales_order": rng.choice(orders),
+                    "amount": f"{rng.randrange(1, 50_000) / 100:.2f}",
+                    "currency": "EUR",
+                    "date": "2026-10-02",
+                }
+            )
+        else:
+            repeat = dict(rng.choice(rows))
+            if rng.random() < 0.5 and repeat["type"] == "invoice":
+                repeat["due_date"] = "2026-12-31"  # another body under the same id
+            rows.append(repeat)
+    return rows
+
+
+@pytest.mark.parametrize("batch_size", [37, 1000])
+def test_a_long_random_load_leaves_what_the_one_by_one_use_cases_leave(
+    api: Api, runtime: Runtime, reference: Runtime, batch_size: int
+) -> None:
+    _set_up(api)
+    rows = _random_rows(300, seed=batch_size)
+    _one_by_one(reference, rows)
+
+    report = bulk_import.import_documents(runtime, SYSTEM, "FI01", rows, batch_size=batch_size)
+    again = bulk_import.import_documents(runtime, SYSTEM, "FI01", rows, batch_size=batch_size)
+
+    assert _state(runtime) == _state(reference)
+    assert report.accepted > 150
+    assert report.rejected
+    assert again.accepted == 0
+    assert again.unchanged == report.accepted + report.unchanged

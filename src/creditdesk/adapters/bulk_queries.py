@@ -5,27 +5,35 @@ SQLite's parameter limit), inserts as one ``executemany`` per table, running tot
 upsert per (customer, currency) and per (group, legal entity, currency) with the deltas of
 a whole batch already summed. All of it runs on the unit of work's connection, inside its
 transaction.
+
+The statements are plain SQL given to the driver (``exec_driver_sql``) with tuples of
+parameters: SQLAlchemy's per-statement compilation (expanding ``IN`` lists) and per-row
+parameter processing would cost more than the database's own work. On SQLite, dates and
+timestamps are written as the text SQLAlchemy's SQLite types write.
 """
 
 from __future__ import annotations
 
-import functools
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from creditdesk.adapters import tables as t
 from creditdesk.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from creditdesk.service_layer.bulk_import import (
-    BulkCustomer,
     BulkInvoice,
     BulkOrder,
     ExposureKey,
     GroupExposureKey,
+    NewApplication,
+    NewInvoice,
+    NewOrder,
+    NewPayment,
+    NewSlip,
     Totals,
 )
 from creditdesk.service_layer.errors import RetryableError
@@ -40,18 +48,28 @@ def _slices(items: Sequence[T]) -> Iterator[Sequence[T]]:
         yield items[start : start + _SLICE]
 
 
-_CUSTOMERS = select(t.customers.c.id, t.customers.c.account, t.customers.c.credit_group).where(
-    t.customers.c.legal_entity == bindparam("le"),
-    t.customers.c.account.in_(bindparam("keys", expanding=True)),
+# Lookups: "{keys}" becomes the slice's placeholders, "{p}" one placeholder.
+_CUSTOMERS = (
+    "SELECT account, id, credit_group FROM customers WHERE legal_entity = {p} AND account IN "
+    "({keys})"
 )
+_CUSTOMER_GROUPS = "SELECT id, credit_group FROM customers WHERE id IN ({keys})"
+_INVOICES = (
+    "SELECT id, customer_id, kind, open_minor, currency, body_hash FROM invoices "
+    "WHERE legal_entity = {p} AND id IN ({keys})"
+)
+_PAYMENTS = "SELECT id, body_hash FROM payments WHERE legal_entity = {p} AND id IN ({keys})"
+_SLIPS = "SELECT id, body_hash FROM packing_slips WHERE legal_entity = {p} AND id IN ({keys})"
+_ORDERS = (
+    "SELECT id, customer_id, amount_minor, packed_minor, currency, status, body_hash, version "
+    "FROM sales_orders WHERE legal_entity = {p} AND id IN ({keys})"
+)
+# Row locks (PostgreSQL only): groups, then customers, each in key order.
 _LOCK_GROUPS = (
     select(t.credit_groups.c.id)
     .where(t.credit_groups.c.id.in_(bindparam("keys", expanding=True)))
     .order_by(t.credit_groups.c.id)
     .with_for_update()
-)
-_CUSTOMER_GROUPS = select(t.customers.c.id, t.customers.c.credit_group).where(
-    t.customers.c.id.in_(bindparam("keys", expanding=True))
 )
 _LOCK_CUSTOMERS = (
     select(t.customers.c.id, t.customers.c.credit_group)
@@ -59,68 +77,23 @@ _LOCK_CUSTOMERS = (
     .order_by(t.customers.c.id)
     .with_for_update()
 )
-_INVOICES = select(
-    t.invoices.c.id,
-    t.invoices.c.customer_id,
-    t.invoices.c.kind,
-    t.invoices.c.amount_minor,
-    t.invoices.c.open_minor,
-    t.invoices.c.currency,
-    t.invoices.c.body_hash,
-).where(
-    t.invoices.c.legal_entity == bindparam("le"),
-    t.invoices.c.id.in_(bindparam("keys", expanding=True)),
-)
-_PAYMENTS = select(t.payments.c.id, t.payments.c.body_hash).where(
-    t.payments.c.legal_entity == bindparam("le"),
-    t.payments.c.id.in_(bindparam("keys", expanding=True)),
-)
-_SLIPS = select(t.packing_slips.c.id, t.packing_slips.c.body_hash).where(
-    t.packing_slips.c.legal_entity == bindparam("le"),
-    t.packing_slips.c.id.in_(bindparam("keys", expanding=True)),
-)
-_ORDERS = select(
-    t.sales_orders.c.id,
-    t.sales_orders.c.customer_id,
-    t.sales_orders.c.amount_minor,
-    t.sales_orders.c.packed_minor,
-    t.sales_orders.c.currency,
-    t.sales_orders.c.status,
-    t.sales_orders.c.body_hash,
-    t.sales_orders.c.version,
-).where(
-    t.sales_orders.c.legal_entity == bindparam("le"),
-    t.sales_orders.c.id.in_(bindparam("keys", expanding=True)),
-)
-_SET_INVOICE_OPEN = (
-    update(t.invoices)
-    .where(t.invoices.c.legal_entity == bindparam("le"), t.invoices.c.id == bindparam("doc_id"))
-    .values(open_minor=bindparam("open_minor"))
-)
+_SET_INVOICE_OPEN = "UPDATE invoices SET open_minor = {p} WHERE legal_entity = {p} AND id = {p}"
 _SET_ORDER = (
-    update(t.sales_orders)
-    .where(
-        t.sales_orders.c.legal_entity == bindparam("le"),
-        t.sales_orders.c.id == bindparam("doc_id"),
-    )
-    .values(
-        amount_minor=bindparam("amount_minor"),
-        packed_minor=bindparam("packed_minor"),
-        version=bindparam("new_version"),
-        updated_at=bindparam("at"),
-    )
+    "UPDATE sales_orders SET amount_minor = {p}, packed_minor = {p}, version = {p}, "
+    "updated_at = {p} WHERE legal_entity = {p} AND id = {p}"
 )
 # the same upsert on SQLite (3.24+) and PostgreSQL
 _ADD_CUSTOMER_EXPOSURE = (
     "INSERT INTO customer_exposure (customer_id, currency, balance_minor, packing_slips_minor, "
-    "open_orders_minor) VALUES ({p}) ON CONFLICT (customer_id, currency) DO UPDATE SET "
+    "open_orders_minor) VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (customer_id, currency) "
+    "DO UPDATE SET "
     "balance_minor = customer_exposure.balance_minor + excluded.balance_minor, "
     "packing_slips_minor = customer_exposure.packing_slips_minor + excluded.packing_slips_minor, "
     "open_orders_minor = customer_exposure.open_orders_minor + excluded.open_orders_minor"
 )
 _ADD_GROUP_EXPOSURE = (
     "INSERT INTO group_exposure (credit_group, legal_entity, currency, balance_minor, "
-    "packing_slips_minor, open_orders_minor) VALUES ({p}) "
+    "packing_slips_minor, open_orders_minor) VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
     "ON CONFLICT (credit_group, legal_entity, currency) DO UPDATE SET "
     "balance_minor = group_exposure.balance_minor + excluded.balance_minor, "
     "packing_slips_minor = group_exposure.packing_slips_minor + excluded.packing_slips_minor, "
@@ -128,77 +101,78 @@ _ADD_GROUP_EXPOSURE = (
 )
 
 
-# Inserts of many rows go to the driver's executemany as plain tuples: SQLAlchemy's per-row
-# parameter processing would cost more than SQLite's insert itself. On SQLite, dates and
-# timestamps are written as the text SQLAlchemy's SQLite types write.
-_INVOICE_COLUMNS = (
+def _insert(table: str, *columns: str) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['{p}'] * len(columns))})"
+    )
+
+
+_INSERT_INVOICES = _insert(
     "invoices",
-    (
-        "legal_entity",
-        "id",
-        "customer_id",
-        "kind",
-        "amount_minor",
-        "currency",
-        "open_minor",
-        "invoice_date",
-        "due_date",
-        "sales_order",
-        "body_hash",
-        "created_at",
-    ),
+    "legal_entity",
+    "id",
+    "customer_id",
+    "kind",
+    "amount_minor",
+    "currency",
+    "open_minor",
+    "invoice_date",
+    "due_date",
+    "sales_order",
+    "body_hash",
+    "created_at",
 )
-_PAYMENT_COLUMNS = (
+_INSERT_PAYMENTS = _insert(
     "payments",
-    (
-        "legal_entity",
-        "id",
-        "customer_id",
-        "amount_minor",
-        "currency",
-        "date",
-        "body_hash",
-        "created_at",
-    ),
+    "legal_entity",
+    "id",
+    "customer_id",
+    "amount_minor",
+    "currency",
+    "date",
+    "body_hash",
+    "created_at",
 )
-_APPLICATION_COLUMNS = (
+_INSERT_APPLICATIONS = _insert(
     "payment_applications",
-    ("legal_entity", "payment_id", "invoice_id", "amount_minor", "currency", "date"),
+    "legal_entity",
+    "payment_id",
+    "invoice_id",
+    "amount_minor",
+    "currency",
+    "date",
 )
-_SLIP_COLUMNS = (
-    "packing_slips",
-    (
-        "legal_entity",
-        "id",
-        "sales_order",
-        "amount_minor",
-        "currency",
-        "date",
-        "body_hash",
-        "created_at",
-    ),
-)
-_ORDER_COLUMNS = (
+_INSERT_ORDERS = _insert(
     "sales_orders",
-    (
-        "legal_entity",
-        "id",
-        "customer_id",
-        "amount_minor",
-        "currency",
-        "packed_minor",
-        "payment_terms",
-        "settlement_discount",
-        "status",
-        "exclude",
-        "body_hash",
-        "version",
-        "created_at",
-        "updated_at",
-    ),
+    "legal_entity",
+    "id",
+    "customer_id",
+    "amount_minor",
+    "currency",
+    "packed_minor",
+    "payment_terms",
+    "settlement_discount",
+    "status",
+    "exclude",
+    "body_hash",
+    "version",
+    "created_at",
+    "updated_at",
 )
-_DATE_COLUMNS = frozenset({"invoice_date", "due_date", "date"})
-_TIMESTAMP_COLUMNS = frozenset({"created_at", "updated_at"})
+_INSERT_SLIPS = _insert(
+    "packing_slips",
+    "legal_entity",
+    "id",
+    "sales_order",
+    "amount_minor",
+    "currency",
+    "date",
+    "body_hash",
+    "created_at",
+)
+
+
+_CUSTOMER = operator.itemgetter(1)
 
 
 def _sqlite_timestamp(value: datetime) -> str:
@@ -207,22 +181,14 @@ def _sqlite_timestamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _constant(value: Any, _row: dict[str, Any]) -> Any:
-    return value
-
-
-def _iso_date(name: str, row: dict[str, Any]) -> str:
-    return str(row[name].isoformat())
-
-
-def _as_int(name: str, row: dict[str, Any]) -> int:
-    return int(row[name])
-
-
 class SqlBulkDocuments:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._sqlite = conn.dialect.name == "sqlite"
+        self._mark = "?" if self._sqlite else "%s"
+        self._sql: dict[tuple[str, int], str] = {}
+        # credit groups read in this transaction by customers() (SQLite: under its lock)
+        self._groups: dict[int, str | None] = {}
 
     @classmethod
     def of(cls, uow: UnitOfWork) -> SqlBulkDocuments:
@@ -231,110 +197,91 @@ class SqlBulkDocuments:
             raise TypeError("bulk imports need the SQL unit of work")
         return cls(uow.connection)
 
-    def _many(self, stmt: Any, params: dict[str, Any], keys: Iterable[str]) -> list[Any]:
+    def _text(self, template: str, keys: int = 0) -> str:
+        sql = self._sql.get((template, keys))
+        if sql is None:
+            sql = template.format(p=self._mark, keys=", ".join([self._mark] * keys))
+            self._sql[template, keys] = sql
+        return sql
+
+    def _many(self, template: str, first: tuple[Any, ...], keys: Iterable[Any]) -> Iterator[Any]:
+        """Rows of a lookup by a list of keys, in slices (parameters ``first`` + the slice);
+        one slice's rows are held at a time."""
         wanted = sorted(set(keys))
-        rows: list[Any] = []
         for part in _slices(wanted):
-            rows.extend(self.conn.execute(stmt, {**params, "keys": list(part)}).all())
-        return rows
+            sql = self._text(template, len(part))
+            yield from self.conn.exec_driver_sql(sql, (*first, *part)).fetchall()
 
-    def customers(self, legal_entity: str, accounts: Iterable[str]) -> dict[str, BulkCustomer]:
-        rows = self._many(_CUSTOMERS, {"le": legal_entity}, accounts)
-        return {row.account: BulkCustomer(row.id, row.account, row.credit_group) for row in rows}
-
-    def _groups_of(self, stmt: Any, ids: list[int]) -> dict[int, str | None]:
-        found: dict[int, str | None] = {}
-        for part in _slices(ids):
-            for row in self.conn.execute(stmt, {"keys": list(part)}).all():
-                found[row.id] = row.credit_group
+    def customers(self, legal_entity: str, accounts: Iterable[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        groups = self._groups
+        for account, customer_id, group in self._many(_CUSTOMERS, (legal_entity,), accounts):
+            found[account] = customer_id
+            groups[customer_id] = group
         return found
+
+    def _groups_of(self, ids: Sequence[int]) -> dict[int, str | None]:
+        return {row[0]: row[1] for row in self._many(_CUSTOMER_GROUPS, (), ids)}
 
     def lock(self, customer_ids: Iterable[int]) -> dict[int, str | None]:
         """Lock the customers' credit groups, then the customers (each in key order, the
         order every writer of exposure follows: no deadlock); each customer's group as read
-        under the lock. On SQLite the batch's BEGIN IMMEDIATE already serialises writers."""
+        under the lock. On SQLite the batch's BEGIN IMMEDIATE already serialises writers, and
+        the groups customers() read in this transaction stand."""
         ids = sorted(set(customer_ids))
         if self._sqlite:
-            return self._groups_of(_CUSTOMER_GROUPS, ids)
-        before = self._groups_of(_CUSTOMER_GROUPS, ids)
-        self._many(_LOCK_GROUPS, {}, {g for g in before.values() if g is not None})
-        locked = self._groups_of(_LOCK_CUSTOMERS, ids)
+            known = self._groups
+            groups = {i: known[i] for i in ids if i in known}
+            if len(groups) < len(ids):
+                groups.update(self._groups_of([i for i in ids if i not in known]))
+            return groups
+        before = self._groups_of(ids)
+        wanted_groups = sorted({g for g in before.values() if g is not None})
+        for names in _slices(wanted_groups):
+            self.conn.execute(_LOCK_GROUPS, {"keys": list(names)}).all()
+        locked: dict[int, str | None] = {}
+        for part in _slices(ids):
+            for row in self.conn.execute(_LOCK_CUSTOMERS, {"keys": list(part)}).all():
+                locked[row.id] = row.credit_group
         if locked != before:
             raise RetryableError("a customer's credit group changed meanwhile")
         return locked
 
     def invoices(self, legal_entity: str, ids: Iterable[str]) -> dict[str, BulkInvoice]:
         return {
-            row.id: BulkInvoice(
-                row.customer_id,
-                row.kind,
-                row.amount_minor,
-                row.open_minor,
-                row.currency,
-                row.body_hash,
+            doc_id: (customer_id, kind, open_, cur, digest, True)
+            for doc_id, customer_id, kind, open_, cur, digest in self._many(
+                _INVOICES, (legal_entity,), ids
             )
-            for row in self._many(_INVOICES, {"le": legal_entity}, ids)
         }
 
     def payments(self, legal_entity: str, ids: Iterable[str]) -> dict[str, str]:
-        return {row.id: row.body_hash for row in self._many(_PAYMENTS, {"le": legal_entity}, ids)}
+        return dict(self._many(_PAYMENTS, (legal_entity,), ids))
 
     def packing_slips(self, legal_entity: str, ids: Iterable[str]) -> dict[str, str]:
-        return {row.id: row.body_hash for row in self._many(_SLIPS, {"le": legal_entity}, ids)}
+        return dict(self._many(_SLIPS, (legal_entity,), ids))
 
     def orders(self, legal_entity: str, ids: Iterable[str]) -> dict[str, BulkOrder]:
         return {
-            row.id: BulkOrder(
-                row.customer_id,
-                row.amount_minor,
-                row.packed_minor,
-                row.currency,
-                row.status,
-                row.body_hash,
-                row.version,
-                stored=True,
+            doc_id: BulkOrder(customer_id, amount, packed, cur, status, digest, version, True)
+            for doc_id, customer_id, amount, packed, cur, status, digest, version in self._many(
+                _ORDERS, (legal_entity,), ids
             )
-            for row in self._many(_ORDERS, {"le": legal_entity}, ids)
         }
 
-    def _insert(
-        self,
-        target: tuple[str, tuple[str, ...]],
-        rows: Sequence[dict[str, Any]],
-        legal_entity: str,
-        at: datetime | None,
-    ) -> None:
-        table, columns = target
-        mark = "?" if self._sqlite else "%s"
-        marks = ", ".join([mark] * len(columns))
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-        stamp: Any = at
-        if self._sqlite and at is not None:
-            stamp = _sqlite_timestamp(at)
-        getters: list[Callable[[dict[str, Any]], Any]] = []
-        for name in columns:
-            if name == "legal_entity":
-                getters.append(functools.partial(_constant, legal_entity))
-            elif name in _TIMESTAMP_COLUMNS:
-                getters.append(functools.partial(_constant, stamp))
-            elif name in _DATE_COLUMNS and self._sqlite:
-                getters.append(functools.partial(_iso_date, name))
-            elif name == "exclude" and self._sqlite:
-                getters.append(functools.partial(_as_int, name))
-            else:
-                getters.append(operator.itemgetter(name))
-        params = [tuple(get(row) for get in getters) for row in rows]
-        self.conn.exec_driver_sql(sql, params)
+    def _executemany(self, template: str, params: list[tuple[Any, ...]]) -> None:
+        if params:
+            self.conn.exec_driver_sql(self._text(template), params)
 
     def write(
         self,
         legal_entity: str,
         at: datetime,
-        invoices: Sequence[dict[str, Any]],
-        payments: Sequence[dict[str, Any]],
-        applications: Sequence[dict[str, Any]],
-        new_orders: Sequence[dict[str, Any]],
-        slips: Sequence[dict[str, Any]],
+        invoices: Sequence[NewInvoice],
+        payments: Sequence[NewPayment],
+        applications: Sequence[NewApplication],
+        new_orders: Sequence[NewOrder],
+        slips: Sequence[NewSlip],
         invoice_open: dict[str, int],
         changed_orders: dict[str, BulkOrder],
         customer_totals: dict[ExposureKey, Totals],
@@ -342,50 +289,61 @@ class SqlBulkDocuments:
     ) -> None:
         """Insert the new documents, update the touched invoices and orders and add the
         summed deltas to the running totals."""
-        conn = self.conn
-        if new_orders:
-            self._insert(
-                _ORDER_COLUMNS, [{**row, "updated_at": at} for row in new_orders], legal_entity, at
-            )
-        if invoices:
-            self._insert(_INVOICE_COLUMNS, invoices, legal_entity, at)
-        if payments:
-            self._insert(_PAYMENT_COLUMNS, payments, legal_entity, at)
-        if applications:
-            self._insert(_APPLICATION_COLUMNS, applications, legal_entity, None)
-        if invoice_open:
-            conn.execute(
-                _SET_INVOICE_OPEN,
+        le = legal_entity
+        if self._sqlite:
+            # dates as ISO text, booleans as 0/1, timestamps as SQLAlchemy's SQLite text
+            now: Any = _sqlite_timestamp(at)
+            self._executemany(
+                _INSERT_ORDERS,
                 [
-                    {"le": legal_entity, "doc_id": doc_id, "open_minor": open_minor}
-                    for doc_id, open_minor in invoice_open.items()
+                    (le, i, c, a, cur, pk, pt, sd, st, int(x), h, v, now, now)
+                    for i, c, a, cur, pk, pt, sd, st, x, h, v in new_orders
                 ],
             )
-        if changed_orders:
-            conn.execute(
-                _SET_ORDER,
+            self._executemany(
+                _INSERT_INVOICES,
                 [
-                    {
-                        "le": legal_entity,
-                        "doc_id": doc_id,
-                        "amount_minor": order.amount_minor,
-                        "packed_minor": order.packed_minor,
-                        "new_version": order.version,
-                        "at": at,
-                    }
-                    for doc_id, order in changed_orders.items()
+                    (le, i, c, k, a, cur, o, d1.isoformat(), d2.isoformat(), so, h, now)
+                    for i, c, k, a, cur, o, d1, d2, so, h in sorted(invoices, key=_CUSTOMER)
                 ],
             )
-        if slips:
-            self._insert(_SLIP_COLUMNS, slips, legal_entity, at)
-        mark = "?" if self._sqlite else "%s"
-        if customer_totals:
-            conn.exec_driver_sql(
-                _ADD_CUSTOMER_EXPOSURE.format(p=", ".join([mark] * 5)),
-                [(cid, cur, *totals) for (cid, cur), totals in sorted(customer_totals.items())],
+            self._executemany(
+                _INSERT_PAYMENTS,
+                [(le, i, c, a, cur, d.isoformat(), h, now) for i, c, a, cur, d, h in payments],
             )
-        if group_totals:
-            conn.exec_driver_sql(
-                _ADD_GROUP_EXPOSURE.format(p=", ".join([mark] * 6)),
-                [(g, le, cur, *totals) for (g, le, cur), totals in sorted(group_totals.items())],
+            self._executemany(
+                _INSERT_APPLICATIONS,
+                [(le, p, i, a, cur, d.isoformat()) for p, i, a, cur, d in applications],
             )
+        else:
+            now = at
+            self._executemany(_INSERT_ORDERS, [(le, *row, now, now) for row in new_orders])
+            self._executemany(_INSERT_INVOICES, [(le, *row, now) for row in invoices])
+            self._executemany(_INSERT_PAYMENTS, [(le, *row, now) for row in payments])
+            self._executemany(_INSERT_APPLICATIONS, [(le, *row) for row in applications])
+        self._executemany(
+            _SET_INVOICE_OPEN,
+            [(open_minor, le, doc_id) for doc_id, open_minor in sorted(invoice_open.items())],
+        )
+        self._executemany(
+            _SET_ORDER,
+            [
+                (order.amount_minor, order.packed_minor, order.version, now, le, doc_id)
+                for doc_id, order in changed_orders.items()
+            ],
+        )
+        if self._sqlite:
+            self._executemany(
+                _INSERT_SLIPS,
+                [(le, i, o, a, cur, d.isoformat(), h, now) for i, o, a, cur, d, h in slips],
+            )
+        else:
+            self._executemany(_INSERT_SLIPS, [(le, *row, now) for row in slips])
+        self._executemany(
+            _ADD_CUSTOMER_EXPOSURE,
+            [(cid, cur, *totals) for (cid, cur), totals in sorted(customer_totals.items())],
+        )
+        self._executemany(
+            _ADD_GROUP_EXPOSURE,
+            [(g, gle, cur, *totals) for (g, gle, cur), totals in sorted(group_totals.items())],
+        )

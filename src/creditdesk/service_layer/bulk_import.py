@@ -2,14 +2,23 @@
 payments, sales orders and packing slips, many thousands at a time.
 
 Each row is validated in Python with the rules of ``service_layer.documents`` (the same
-input dataclasses, validators and body hashes, so a document loaded here is idempotent
-with the one-by-one API and the other way round). Rows are then applied per batch, set-based,
-in one transaction: the batch's customers are locked group first, then customer (each in key
-order; on SQLite the batch's ``BEGIN IMMEDIATE`` serialises writers), the documents already
-stored are read with one query per kind, every row is applied to in-memory state, and the
-batch is written with one ``executemany`` per table and one upsert of the running totals
-per (customer, currency) and (group, legal entity, currency) with the batch's deltas summed.
-The running totals end exactly where the one-by-one use cases would have left them.
+validators and body hashes, so a document loaded here is idempotent with the one-by-one API
+and the other way round). Rows are then applied per batch, set-based, in one transaction: the
+batch's customers are locked group first, then customer (each in key order; on SQLite the
+batch's ``BEGIN IMMEDIATE`` serialises writers), the documents already stored are read with
+one query per kind, every row is applied to in-memory state, and the batch is written with
+one ``executemany`` per table and one upsert of the running totals per (customer, currency)
+and (group, legal entity, currency) with the batch's deltas summed. The running totals end
+exactly where the one-by-one use cases would have left them.
+
+Parsing has two paths with one meaning. The reference path (``_reference_parse``) builds the
+use cases' input dataclasses with ``Money`` values and runs their validators; it defines what
+a row means and which error a bad row gets. The fast path (``_fast``) handles the common shape
+of a row — text values, a plain decimal amount that fits the currency, an id of printable
+characters, dates that parse, amounts the validators accept — with integers in minor units and
+the body hash written as the very JSON text ``documents.body_hash`` hashes. It never raises:
+any row it is not sure of goes to the reference path, so a rejected row's code and message are
+the reference's (``tests/unit/test_bulk_import_parse.py`` compares both paths row by row).
 
 A row that changes an existing sales order (a new amount, a cancellation) goes through
 ``documents.put_sales_order`` (it may close a hold and record events): the batch is written
@@ -21,11 +30,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from json.encoder import encode_basestring_ascii
+from typing import Any, Final, NamedTuple, Protocol
 
 from creditdesk.domain.errors import (
     CreditDeskError,
@@ -38,7 +49,7 @@ from creditdesk.domain.errors import (
     OrderClosedError,
     OverappliedPaymentError,
 )
-from creditdesk.domain.money import Money
+from creditdesk.domain.money import CURRENCIES, Money
 from creditdesk.service_layer import documents
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.documents import (
@@ -64,32 +75,34 @@ from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
 
 DOCUMENT_TYPES = ("invoice", "credit_note", "payment", "sales_order", "packing_slip")
-DEFAULT_BATCH = 5_000
+DEFAULT_BATCH = 10_000
 
 Document = InvoiceInput | PaymentInput | SalesOrderInput | PackingSlipInput
 ExposureKey = tuple[int, str]  # customer id, currency
 GroupExposureKey = tuple[str, str, str]  # credit group, legal entity, currency
-Totals = list[int]  # balance, packing slips, open orders (minor units)
+Totals = tuple[int, int, int]  # balance, packing slips, open orders (minor units)
+
+# The rows the adapter inserts, as plain tuples in these column orders (no per-row dicts):
+NewInvoice = tuple[str, int, str, int, str, int, date, date, str | None, str]
+"""id, customer id, kind, amount, currency, open amount, invoice date, due date, sales order,
+body hash (amounts in minor units)"""
+NewPayment = tuple[str, int, int, str, date, str]
+"""id, customer id, amount, currency, date, body hash"""
+NewApplication = tuple[str, str, int, str, date]
+"""payment id, invoice id, amount, currency, date"""
+NewOrder = tuple[str, int, int, str, int, str | None, str | None, str, bool, str, int]
+"""id, customer id, open amount, currency, packed amount, payment terms, settlement discount,
+status, exclude, body hash, version"""
+NewSlip = tuple[str, str, int, str, date, str]
+"""id, sales order, amount, currency, date, body hash"""
 
 
 # --- what the adapter hands back -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class BulkCustomer:
-    id: int
-    account: str
-    credit_group: str | None
-
-
-@dataclass(slots=True)
-class BulkInvoice:
-    customer_id: int
-    kind: str
-    amount_minor: int
-    open_minor: int
-    currency: str
-    body_hash: str
+BulkInvoice = tuple[int, str, int, str, str, bool]
+"""customer id, kind, open amount (minor units, before the batch), currency, body hash, stored
+before the batch (a plain tuple: see "parsed rows" below)"""
 
 
 @dataclass(slots=True)
@@ -112,8 +125,14 @@ class BulkOrder:
 
 
 class BulkDocumentStore(Protocol):
-    def customers(self, legal_entity: str, accounts: Iterable[str]) -> dict[str, BulkCustomer]: ...
-    def lock(self, customer_ids: Iterable[int]) -> dict[int, str | None]: ...
+    def customers(self, legal_entity: str, accounts: Iterable[str]) -> dict[str, int]:
+        """Customer ids by account (the accounts that exist)."""
+        ...
+
+    def lock(self, customer_ids: Iterable[int]) -> dict[int, str | None]:
+        """Lock the customers (and their groups); each customer's credit group."""
+        ...
+
     def invoices(self, legal_entity: str, ids: Iterable[str]) -> dict[str, BulkInvoice]: ...
     def payments(self, legal_entity: str, ids: Iterable[str]) -> dict[str, str]: ...
     def packing_slips(self, legal_entity: str, ids: Iterable[str]) -> dict[str, str]: ...
@@ -122,11 +141,11 @@ class BulkDocumentStore(Protocol):
         self,
         legal_entity: str,
         at: datetime,
-        invoices: Sequence[dict[str, Any]],
-        payments: Sequence[dict[str, Any]],
-        applications: Sequence[dict[str, Any]],
-        new_orders: Sequence[dict[str, Any]],
-        slips: Sequence[dict[str, Any]],
+        invoices: Sequence[NewInvoice],
+        payments: Sequence[NewPayment],
+        applications: Sequence[NewApplication],
+        new_orders: Sequence[NewOrder],
+        slips: Sequence[NewSlip],
         invoice_open: dict[str, int],
         changed_orders: dict[str, BulkOrder],
         customer_totals: dict[ExposureKey, Totals],
@@ -176,7 +195,126 @@ class ImportReport:
         }
 
 
-# --- validation: the checks of the documents use cases, before any database work -----------
+# --- parsed rows --------------------------------------------------------------------------------
+#
+# A validated row: amounts in integer minor units of ``currency``, the body hash the one-by-one
+# use case computes for the same document, and (``document``) that use case's input. Inside
+# the import a row is a plain tuple of the same fields (``Record``), and so is the batch's state
+# where it can be: the garbage collector stops tracking a tuple of plain values (not an instance
+# of a tuple subclass), so the many rows that live through a batch do not make it walk the whole
+# heap again and again (those full collections cost more than the parsing itself).
+
+
+def _money_of(minor: int, code: str) -> Money:
+    return Money.from_minor(minor, CURRENCIES[code])
+
+
+class InvoiceRow(NamedTuple):
+    row: int  # 1-based position in the input
+    type: str  # invoice or credit_note (the invoice's kind)
+    id: str
+    customer: str
+    minor: int
+    currency: str
+    invoice_date: date
+    due_date: date
+    sales_order: str | None
+    digest: str
+
+    @property
+    def document(self) -> InvoiceInput:
+        return InvoiceInput(
+            self.id,
+            self.customer,
+            _money_of(self.minor, self.currency),
+            self.invoice_date,
+            self.due_date,
+            self.sales_order,
+            self.type,
+        )
+
+
+class PaymentRow(NamedTuple):
+    row: int
+    type: str  # payment
+    id: str
+    customer: str
+    minor: int
+    currency: str
+    date: date
+    applies_to: tuple[tuple[str, int], ...]  # (invoice, amount in minor units)
+    digest: str
+
+    @property
+    def document(self) -> PaymentInput:
+        return PaymentInput(
+            self.id,
+            self.customer,
+            _money_of(self.minor, self.currency),
+            self.date,
+            tuple((inv, _money_of(minor, self.currency)) for inv, minor in self.applies_to),
+        )
+
+
+class OrderRow(NamedTuple):
+    row: int
+    type: str  # sales_order
+    id: str
+    customer: str
+    minor: int
+    currency: str
+    payment_terms: str | None
+    settlement_discount: str | None
+    status: str
+    exclude: bool
+    digest: str
+
+    @property
+    def document(self) -> SalesOrderInput:
+        return SalesOrderInput(
+            self.id,
+            self.customer,
+            _money_of(self.minor, self.currency),
+            self.payment_terms,
+            self.settlement_discount,
+            self.status,
+            self.exclude,
+        )
+
+
+class SlipRow(NamedTuple):
+    row: int
+    type: str  # packing_slip
+    id: str
+    sales_order: str
+    minor: int
+    currency: str
+    date: date
+    digest: str
+
+    @property
+    def document(self) -> PackingSlipInput:
+        return PackingSlipInput(
+            self.id, self.sales_order, _money_of(self.minor, self.currency), self.date
+        )
+
+
+Parsed = InvoiceRow | PaymentRow | OrderRow | SlipRow
+
+Record = tuple[Any, ...]
+"""A parsed row as a plain tuple, in the field order of its ``Parsed`` class (``row``, ``type``,
+``id`` first): what the import keeps for each row of a batch."""
+
+_VIEWS: Final[dict[str, type[Parsed]]] = {
+    "invoice": InvoiceRow,
+    "credit_note": InvoiceRow,
+    "payment": PaymentRow,
+    "sales_order": OrderRow,
+    "packing_slip": SlipRow,
+}
+
+
+# --- the reference path: the checks of the documents use cases, with their input types --------
 #
 # These mirror the checks at the top of ``documents.post_invoice`` / ``post_payment`` /
 # ``put_sales_order`` / ``post_packing_slip`` (built from the same validators and body hash);
@@ -235,9 +373,6 @@ def check_sales_order(data: SalesOrderInput) -> str:
             "exclude": data.exclude,
         }
     )
-
-
-# --- parsing rows ------------------------------------------------------------------------------
 
 
 def _text(row: Mapping[str, Any], key: str, *, required: bool = True) -> str | None:
@@ -312,17 +447,7 @@ def _applications(row: Mapping[str, Any], cur: str) -> tuple[tuple[str, Money], 
     return tuple(items)
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    """One validated row: the document, its body hash and, for payments, the stored body."""
-
-    row: int
-    type: str
-    document: Document
-    digest: str
-
-
-def parse(index: int, row: Mapping[str, Any], legal_entity: str) -> Parsed:
+def _reference_parse(index: int, row: Mapping[str, Any], legal_entity: str) -> Parsed:
     """Validate one row as the single-document use case would (raises a ``DomainError``)."""
     unreadable = row.get("_error")
     if isinstance(unreadable, str):
@@ -341,7 +466,19 @@ def parse(index: int, row: Mapping[str, Any], legal_entity: str) -> Parsed:
             _text(row, "sales_order", required=False),
             kind,
         )
-        return Parsed(index, kind, data, check_invoice(data))
+        digest = check_invoice(data)
+        return InvoiceRow(
+            index,
+            kind,
+            data.id,
+            data.customer,
+            data.amount.minor,
+            data.amount.currency.code,
+            data.invoice_date,
+            data.due_date,
+            data.sales_order,
+            digest,
+        )
     if kind == "payment":
         amount = _money(row)
         payment = PaymentInput(
@@ -351,7 +488,18 @@ def parse(index: int, row: Mapping[str, Any], legal_entity: str) -> Parsed:
             _date(row, "date"),
             _applications(row, amount.currency.code),
         )
-        return Parsed(index, kind, payment, _digest(check_payment(legal_entity, payment)))
+        digest = _digest(check_payment(legal_entity, payment))
+        return PaymentRow(
+            index,
+            kind,
+            payment.id,
+            payment.customer,
+            amount.minor,
+            amount.currency.code,
+            payment.date,
+            tuple((inv, applied.minor) for inv, applied in payment.applies_to),
+            digest,
+        )
     if kind == "sales_order":
         order = SalesOrderInput(
             doc_id,
@@ -362,9 +510,317 @@ def parse(index: int, row: Mapping[str, Any], legal_entity: str) -> Parsed:
             _text(row, "status", required=False) or "open",
             _flag(row, "exclude"),
         )
-        return Parsed(index, kind, order, check_sales_order(order))
+        digest = check_sales_order(order)
+        return OrderRow(
+            index,
+            kind,
+            order.id,
+            order.customer,
+            order.amount.minor,
+            order.amount.currency.code,
+            order.payment_terms,
+            order.settlement_discount,
+            order.status,
+            order.exclude,
+            digest,
+        )
     slip = PackingSlipInput(doc_id, _req(row, "sales_order"), _money(row), _date(row, "date"))
-    return Parsed(index, kind, slip, _digest(check_packing_slip(legal_entity, slip)))
+    digest = _digest(check_packing_slip(legal_entity, slip))
+    return SlipRow(
+        index,
+        kind,
+        slip.id,
+        slip.sales_order,
+        slip.amount.minor,
+        slip.amount.currency.code,
+        slip.date,
+        digest,
+    )
+
+
+# --- the fast path: the same rows and hashes without Money objects or json.dumps ----------------
+#
+# Each function returns None for anything it is not sure of (the reference path then decides).
+# A body hash is the SHA-256 of the text ``json.dumps(body, sort_keys=True, separators=(",",
+# ":"))`` gives: keys in sorted order written out here, strings through the encoder json.dumps
+# uses (``encode_basestring_ascii``), amounts in the canonical form of ``str(Money.amount)``.
+
+_CONTROL: Final = re.compile(r"[\x00-\x1f]")  # what documents._check_id refuses in an id
+_EXPONENT: Final = {code: cur.exponent for code, cur in CURRENCIES.items()}
+_SCALE: Final[tuple[int, ...]] = tuple(10**n for n in range(19))
+_FLAGS: Final = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+_quote = encode_basestring_ascii
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _minor(text: str, exponent: int) -> int | None:
+    """``Money.of(text, code).minor`` for an unsigned amount with no more decimals than the
+    currency has (``None`` otherwise): the amounts ``[0-9]{1,18}(\\.[0-9]{1,18})?`` of
+    ``money._AMOUNT_TEXT`` that need no rounding check."""
+    whole, dot, decimals = text.partition(".")
+    if not (0 < len(whole) <= 18 and whole.isascii() and whole.isdigit()):
+        return None  # (ASCII characters that are digits: 0-9)
+    if not dot:
+        return int(whole) * _SCALE[exponent]
+    places = len(decimals)
+    if not (0 < places <= exponent and decimals.isascii() and decimals.isdigit()):
+        return None
+    return int(whole + decimals) * _SCALE[exponent - places]
+
+
+def _money_json(minor: int, code: str, exponent: int) -> str:
+    """``{"amount": str(money.amount), "currency": code}`` as JSON text (``minor`` >= 0): the
+    canonical text of an exact amount, e.g. 5 cents as 0.05."""
+    if exponent:
+        digits = str(minor).rjust(exponent + 1, "0")
+        return f'{{"amount":"{digits[:-exponent]}.{digits[-exponent:]}","currency":"{code}"}}'
+    return f'{{"amount":"{minor}","currency":"{code}"}}'
+
+
+def _fast_text(value: object) -> str | None:
+    """A required text value, stripped (``None``: missing or not text)."""
+    if type(value) is not str:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _fast_optional(value: object) -> tuple[str | None] | None:
+    """An optional text value, stripped, in a 1-tuple (``None``: not text)."""
+    if value is None:
+        return (None,)
+    if type(value) is not str:
+        return None
+    return (value.strip() or None,)
+
+
+def _fast_date(value: object) -> date | None:
+    if type(value) is not str:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _fast_amount(row: dict[str, Any]) -> tuple[int, str, int] | None:
+    """(minor units, currency code, exponent) of the row's amount."""
+    amount = row.get("amount")
+    if type(amount) is str:
+        cur = row.get("currency")
+        if type(cur) is not str:
+            return None
+        text = amount.strip()
+        code = cur.strip().upper()
+    elif type(amount) is dict:
+        text = str(amount.get("amount"))
+        code = str(amount.get("currency", "")).upper()
+    else:
+        return None
+    exponent = _EXPONENT.get(code)
+    if exponent is None:
+        return None
+    minor = _minor(text, exponent)
+    if minor is None:
+        return None
+    return minor, code, exponent
+
+
+def _fast_invoice(index: int, kind: str, doc_id: str, row: dict[str, Any]) -> Record | None:
+    customer = _fast_text(row.get("customer"))
+    money = _fast_amount(row)
+    invoice_date = _fast_date(row.get("invoice_date"))
+    due_date = _fast_date(row.get("due_date"))
+    order = _fast_optional(row.get("sales_order"))
+    if (
+        customer is None
+        or money is None
+        or invoice_date is None
+        or due_date is None
+        or order is None
+        or due_date < invoice_date
+    ):
+        return None
+    minor, code, exponent = money
+    if minor == 0:
+        return None
+    sales_order = order[0]
+    digest = _sha(
+        f'{{"amount":{_money_json(minor, code, exponent)},"customer":{_quote(customer)},'
+        f'"due_date":"{due_date.isoformat()}","invoice_date":"{invoice_date.isoformat()}",'
+        f'"kind":"{kind}","sales_order":'
+        f"{'null' if sales_order is None else _quote(sales_order)}}}"
+    )
+    return (index, kind, doc_id, customer, minor, code, invoice_date, due_date, sales_order, digest)
+
+
+def _fast_applications(value: object, code: str, exponent: int) -> list[tuple[str, int]] | None:
+    items: list[tuple[str, int]] = []
+    if value is None or value == "":
+        return items
+    if type(value) is str:
+        for part in value.split(";"):
+            invoice, sep, text = part.strip().partition(":")
+            invoice = invoice.strip()
+            minor = _minor(text.strip(), exponent)
+            if not sep or not invoice or minor is None:
+                return None
+            items.append((invoice, minor))
+        return items
+    if type(value) is not list:
+        return None
+    for item in value:
+        if type(item) is not dict:
+            return None
+        named = item.get("invoice")
+        applied = item.get("amount")
+        if type(named) is not str:
+            return None
+        if type(applied) is str:
+            text = applied
+        elif type(applied) is dict:
+            if str(applied.get("currency", "")).upper() != code:
+                return None
+            text = str(applied.get("amount"))
+        else:
+            return None
+        minor = _minor(text, exponent)
+        if minor is None:
+            return None
+        items.append((named, minor))
+    return items
+
+
+def _fast_payment(index: int, doc_id: str, row: dict[str, Any], le_json: str) -> Record | None:
+    customer = _fast_text(row.get("customer"))
+    money = _fast_amount(row)
+    paid_on = _fast_date(row.get("date"))
+    if customer is None or money is None or paid_on is None:
+        return None
+    minor, code, exponent = money
+    items = _fast_applications(row.get("applies_to"), code, exponent)
+    if items is None or minor == 0:
+        return None
+    if len(items) > 1 and len({invoice for invoice, _ in items}) < len(items):
+        return None  # an invoice named twice
+    applied = 0
+    parts: list[str] = []
+    for invoice, part in items:
+        if part == 0:
+            return None
+        applied += part
+        parts.append(
+            f'{{"amount":{_money_json(part, code, exponent)},"invoice":{_quote(invoice)}}}'
+        )
+    if applied > minor:
+        return None
+    digest = _sha(
+        f'{{"amount":{_money_json(minor, code, exponent)},"applies_to":[{",".join(parts)}],'
+        f'"customer":{_quote(customer)},"date":"{paid_on.isoformat()}","id":{_quote(doc_id)},'
+        f'"legal_entity":{le_json},"unapplied":{_money_json(minor - applied, code, exponent)}}}'
+    )
+    return (index, "payment", doc_id, customer, minor, code, paid_on, tuple(items), digest)
+
+
+def _fast_flag(value: object) -> bool | None:
+    if value is None or value == "":
+        return False
+    if type(value) is bool:
+        return value
+    if type(value) is str:
+        return _FLAGS.get(value.strip().lower())
+    return None
+
+
+def _fast_order(index: int, doc_id: str, row: dict[str, Any]) -> Record | None:
+    customer = _fast_text(row.get("customer"))
+    money = _fast_amount(row)
+    terms = _fast_optional(row.get("payment_terms"))
+    discount = _fast_optional(row.get("settlement_discount"))
+    status = _fast_optional(row.get("status"))
+    exclude = _fast_flag(row.get("exclude"))
+    if (
+        customer is None
+        or money is None
+        or terms is None
+        or discount is None
+        or status is None
+        or exclude is None
+    ):
+        return None
+    state = status[0] or "open"
+    if state not in ORDER_STATUSES:
+        return None
+    minor, code, exponent = money
+    payment_terms, settlement_discount = terms[0], discount[0]
+    digest = _sha(
+        f'{{"amount":{_money_json(minor, code, exponent)},"customer":{_quote(customer)},'
+        f'"exclude":{"true" if exclude else "false"},"payment_terms":'
+        f"{'null' if payment_terms is None else _quote(payment_terms)},"
+        f'"settlement_discount":'
+        f"{'null' if settlement_discount is None else _quote(settlement_discount)},"
+        f'"status":"{state}"}}'
+    )
+    return (
+        index,
+        "sales_order",
+        doc_id,
+        customer,
+        minor,
+        code,
+        payment_terms,
+        settlement_discount,
+        state,
+        exclude,
+        digest,
+    )
+
+
+def _fast_slip(index: int, doc_id: str, row: dict[str, Any], le_json: str) -> Record | None:
+    order = _fast_text(row.get("sales_order"))
+    money = _fast_amount(row)
+    packed_on = _fast_date(row.get("date"))
+    if order is None or money is None or packed_on is None or money[0] == 0:
+        return None
+    minor, code, exponent = money
+    digest = _sha(
+        f'{{"amount":{_money_json(minor, code, exponent)},"date":"{packed_on.isoformat()}",'
+        f'"id":{_quote(doc_id)},"legal_entity":{le_json},"sales_order":{_quote(order)}}}'
+    )
+    return (index, "packing_slip", doc_id, order, minor, code, packed_on, digest)
+
+
+def _fast(index: int, row: dict[str, Any], le_json: str) -> Record | None:
+    """The row parsed the quick way, or ``None`` when the reference path must decide."""
+    kind = row.get("type")
+    doc_id = row.get("id")
+    if type(kind) is not str or type(doc_id) is not str or row.get("_error") is not None:
+        return None
+    kind = kind.strip()
+    doc_id = doc_id.strip()
+    if not doc_id or len(doc_id) > 80 or _CONTROL.search(doc_id) is not None:
+        return None
+    if kind == "invoice" or kind == "credit_note":
+        return _fast_invoice(index, kind, doc_id, row)
+    if kind == "payment":
+        return _fast_payment(index, doc_id, row, le_json)
+    if kind == "sales_order":
+        return _fast_order(index, doc_id, row)
+    if kind == "packing_slip":
+        return _fast_slip(index, doc_id, row, le_json)
+    return None
+
+
+def parse(index: int, row: Mapping[str, Any], legal_entity: str) -> Parsed:
+    """Validate one row as the single-document use case would (raises a ``DomainError``)."""
+    if type(row) is dict:
+        record = _fast(index, row, _quote(legal_entity))
+        if record is not None:
+            return _VIEWS[record[1]](*record)
+    return _reference_parse(index, row, legal_entity)
 
 
 def _rejection(index: int, row: Mapping[str, Any], error: CreditDeskError) -> Rejection:
@@ -405,7 +861,7 @@ class _Batch:
     def __init__(
         self,
         legal_entity: str,
-        customers: dict[str, BulkCustomer],
+        customers: dict[str, int],
         groups: dict[int, str | None],
         invoices: dict[str, BulkInvoice],
         payments: dict[str, str],
@@ -419,17 +875,18 @@ class _Batch:
         self.payments = payments
         self.slips = slips
         self.orders = orders
-        self.new_invoices: dict[str, dict[str, Any]] = {}
-        self.new_payments: list[dict[str, Any]] = []
-        self.applications: list[dict[str, Any]] = []
-        self.new_orders: dict[str, dict[str, Any]] = {}
-        self.new_slips: list[dict[str, Any]] = []
+        self.open: dict[str, int] = {}  # open amounts of the invoices the batch touches
+        self.new_invoices: list[tuple[Record, int]] = []
+        self.new_payments: list[NewPayment] = []
+        self.applications: list[NewApplication] = []
+        self.new_orders: list[tuple[Record, int, BulkOrder]] = []
+        self.new_slips: list[NewSlip] = []
         self.invoice_open: dict[str, int] = {}
         self.changed_orders: dict[str, BulkOrder] = {}
         self.customer_totals: dict[ExposureKey, Totals] = {}
         self.group_totals: dict[GroupExposureKey, Totals] = {}
 
-    def customer(self, account: str) -> BulkCustomer:
+    def customer(self, account: str) -> int:
         found = self.customers.get(account)
         if found is None:
             raise CustomerNotFoundError(
@@ -452,16 +909,26 @@ class _Batch:
         cases skip it)."""
         if not (balance or packed or open_):
             return
-        totals = self.customer_totals.setdefault((customer_id, cur), [0, 0, 0])
-        totals[0] += balance
-        totals[1] += packed
-        totals[2] += open_
+        key = (customer_id, cur)
+        totals = self.customer_totals.get(key)
+        if totals is not None:
+            balance_, packed_, open__ = totals
+            self.customer_totals[key] = (balance_ + balance, packed_ + packed, open__ + open_)
+        else:
+            self.customer_totals[key] = (balance, packed, open_)
         group = self.groups.get(customer_id)
         if group is not None:
-            group_totals = self.group_totals.setdefault((group, self.le, cur), [0, 0, 0])
-            group_totals[0] += balance
-            group_totals[1] += packed
-            group_totals[2] += open_
+            group_key = (group, self.le, cur)
+            totals = self.group_totals.get(group_key)
+            if totals is not None:
+                balance_, packed_, open__ = totals
+                self.group_totals[group_key] = (
+                    balance_ + balance,
+                    packed_ + packed,
+                    open__ + open_,
+                )
+            else:
+                self.group_totals[group_key] = (balance, packed, open_)
 
     def changed(self, order_id: str, order: BulkOrder) -> None:
         if order.stored:
@@ -469,26 +936,24 @@ class _Batch:
 
     # Each method either changes nothing and raises, or applies the whole document.
 
-    def invoice(self, p: Parsed, data: InvoiceInput) -> bool:
-        existing = self.invoices.get(data.id)
+    def invoice(self, p: Record) -> bool:
+        _, kind, doc_id, account, minor, cur, _, _, order_id, digest = p
+        existing = self.invoices.get(doc_id)
         if existing is not None:
-            if existing.body_hash != p.digest:
-                raise _conflict("invoice", self.le, data.id)
+            if existing[4] != digest:
+                raise _conflict("invoice", self.le, doc_id)
             return False
-        cust = self.customer(data.customer)
-        minor = data.amount.minor
-        cur = data.amount.currency.code
+        customer_id = self.customer(account)
         packed = open_ = 0
-        if data.sales_order is not None and data.kind == "invoice":
-            order = self.order(data.sales_order)
-            if order.customer_id != cust.id:
+        if order_id is not None and kind == "invoice":
+            order = self.order(order_id)
+            if order.customer_id != customer_id:
                 raise DomainError(
-                    f"sales order {data.sales_order} belongs to another customer",
-                    sales_order=data.sales_order,
+                    f"sales order {order_id} belongs to another customer", sales_order=order_id
                 )
             if order.currency != cur:
                 raise CurrencyMismatchError(
-                    f"the invoice is in {cur}, sales order {data.sales_order} in {order.currency}"
+                    f"the invoice is in {cur}, sales order {order_id} in {order.currency}"
                 )
             if order.status == "open":
                 from_packed = min(order.packed_minor, minor)
@@ -496,158 +961,126 @@ class _Batch:
                 order.packed_minor -= from_packed
                 order.amount_minor -= from_open
                 order.version += 1
-                self.changed(data.sales_order, order)
+                self.changed(order_id, order)
                 packed, open_ = -from_packed, -from_open
-        signed = minor if data.kind == "invoice" else -minor
-        self.invoices[data.id] = BulkInvoice(cust.id, data.kind, minor, signed, cur, p.digest)
-        self.new_invoices[data.id] = {
-            "id": data.id,
-            "customer_id": cust.id,
-            "kind": data.kind,
-            "amount_minor": minor,
-            "currency": cur,
-            "invoice_date": data.invoice_date,
-            "due_date": data.due_date,
-            "sales_order": data.sales_order,
-            "body_hash": p.digest,
-        }
-        self.add(cust.id, cur, signed, packed, open_)
+        signed = minor if kind == "invoice" else -minor
+        self.invoices[doc_id] = (customer_id, kind, signed, cur, digest, False)
+        self.open[doc_id] = signed
+        self.new_invoices.append((p, customer_id))
+        self.add(customer_id, cur, signed, packed, open_)
         return True
 
-    def payment(self, p: Parsed, data: PaymentInput) -> bool:
-        existing = self.payments.get(data.id)
+    def payment(self, p: Record) -> bool:
+        _, _, doc_id, account, paid, cur, paid_on, applies_to, digest = p
+        existing = self.payments.get(doc_id)
         if existing is not None:
-            if existing != p.digest:
-                raise _conflict("payment", self.le, data.id)
+            if existing != digest:
+                raise _conflict("payment", self.le, doc_id)
             return False
-        cust = self.customer(data.customer)
-        cur = data.amount.currency.code
-        targets: list[tuple[str, BulkInvoice, int]] = []
-        for invoice_id, amount in data.applies_to:
+        customer_id = self.customer(account)
+        after: list[int] = []  # each invoice's open amount after the payment
+        for invoice_id, minor in applies_to:
             invoice = self.invoices.get(invoice_id)
             if invoice is None:
                 raise InvoiceNotFoundError(
                     f"invoice {invoice_id} does not exist in {self.le}", invoice=invoice_id
                 )
-            if invoice.customer_id != cust.id:
+            owner, kind, open_before, invoice_cur, _, _ = invoice
+            if owner != customer_id:
                 raise InvoiceCustomerMismatchError(
-                    f"invoice {invoice_id} belongs to another customer, not {data.customer}",
+                    f"invoice {invoice_id} belongs to another customer, not {account}",
                     invoice=invoice_id,
                 )
-            if invoice.kind != "invoice":
+            if kind != "invoice":
                 raise DomainError(f"{invoice_id} is a credit note; payments apply to invoices")
-            if invoice.currency != amount.currency.code:
-                raise CurrencyMismatchError(f"invoice {invoice_id} is in {invoice.currency}")
-            if amount.minor > invoice.open_minor:
-                open_amount = Money.from_minor(invoice.open_minor, amount.currency)
+            if invoice_cur != cur:
+                raise CurrencyMismatchError(f"invoice {invoice_id} is in {invoice_cur}")
+            open_minor = self.open.get(invoice_id, open_before)
+            if minor > open_minor:
+                currency = CURRENCIES[cur]
+                amount = Money.from_minor(minor, currency)
+                open_amount = Money.from_minor(open_minor, currency)
                 raise OverappliedPaymentError(
                     f"{amount} is more than the open {open_amount} of {invoice_id}",
                     invoice=invoice_id,
                 )
-            targets.append((invoice_id, invoice, amount.minor))
-        for invoice_id, invoice, minor in targets:
-            invoice.open_minor -= minor
-            if invoice_id not in self.new_invoices:
-                self.invoice_open[invoice_id] = invoice.open_minor
-            self.applications.append(
-                {
-                    "payment_id": data.id,
-                    "invoice_id": invoice_id,
-                    "amount_minor": minor,
-                    "currency": cur,
-                    "date": data.date,
-                }
-            )
-        self.payments[data.id] = p.digest
-        self.new_payments.append(
-            {
-                "id": data.id,
-                "customer_id": cust.id,
-                "amount_minor": data.amount.minor,
-                "currency": cur,
-                "date": data.date,
-                "body_hash": p.digest,
-            }
-        )
-        self.add(cust.id, cur, -data.amount.minor, 0, 0)
+            after.append(open_minor - minor)
+        for (invoice_id, minor), open_minor in zip(applies_to, after, strict=True):
+            self.open[invoice_id] = open_minor
+            if self.invoices[invoice_id][5]:
+                self.invoice_open[invoice_id] = open_minor
+            self.applications.append((doc_id, invoice_id, minor, cur, paid_on))
+        self.payments[doc_id] = digest
+        self.new_payments.append((doc_id, customer_id, paid, cur, paid_on, digest))
+        self.add(customer_id, cur, -paid, 0, 0)
         return True
 
-    def sales_order(self, p: Parsed, data: SalesOrderInput) -> bool | None:
+    def sales_order(self, p: Record) -> bool | None:
         """True when stored, False when unchanged, None when it changes an existing order
         (that goes through the use case)."""
-        existing = self.orders.get(data.id)
+        doc_id, account, minor, cur, digest = p[2], p[3], p[4], p[5], p[10]
+        existing = self.orders.get(doc_id)
         if existing is not None:
-            return False if existing.body_hash == p.digest else None
-        cust = self.customer(data.customer)
-        cur = data.amount.currency.code
-        status = "cancelled" if data.status == "cancelled" else "open"
-        order = BulkOrder(cust.id, data.amount.minor, 0, cur, status, p.digest, 1)
-        self.orders[data.id] = order
-        self.new_orders[data.id] = {
-            "id": data.id,
-            "customer_id": cust.id,
-            "currency": cur,
-            "payment_terms": data.payment_terms,
-            "settlement_discount": data.settlement_discount,
-            "status": status,
-            "exclude": data.exclude,
-            "body_hash": p.digest,
-        }
+            return False if existing.body_hash == digest else None
+        customer_id = self.customer(account)
+        status = "cancelled" if p[8] == "cancelled" else "open"
+        order = BulkOrder(customer_id, minor, 0, cur, status, digest, 1)
+        self.orders[doc_id] = order
+        self.new_orders.append((p, customer_id, order))
         packed, open_ = order.counted
-        self.add(cust.id, cur, 0, packed, open_)
+        self.add(customer_id, cur, 0, packed, open_)
         return True
 
-    def packing_slip(self, p: Parsed, data: PackingSlipInput) -> bool:
-        existing = self.slips.get(data.id)
+    def packing_slip(self, p: Record) -> bool:
+        _, _, doc_id, order_id, minor, cur, packed_on, digest = p
+        existing = self.slips.get(doc_id)
         if existing is not None:
-            if existing != p.digest:
-                raise _conflict("packing slip", self.le, data.id)
+            if existing != digest:
+                raise _conflict("packing slip", self.le, doc_id)
             return False
-        order = self.order(data.sales_order)
-        cur = data.amount.currency.code
+        order = self.order(order_id)
         if order.currency != cur:
             raise CurrencyMismatchError(
                 f"the packing slip is in {cur}, the order in {order.currency}"
             )
         if order.status == "cancelled":
-            raise OrderClosedError(f"sales order {data.sales_order} is cancelled")
+            raise OrderClosedError(f"sales order {order_id} is cancelled")
         packed_before, open_before = order.counted
-        from_open = min(order.amount_minor, data.amount.minor)
+        from_open = min(order.amount_minor, minor)
         order.amount_minor -= from_open
-        order.packed_minor += data.amount.minor
+        order.packed_minor += minor
         order.version += 1
-        self.changed(data.sales_order, order)
+        self.changed(order_id, order)
         packed_after, open_after = order.counted
-        self.slips[data.id] = p.digest
-        self.new_slips.append(
-            {
-                "id": data.id,
-                "sales_order": data.sales_order,
-                "amount_minor": data.amount.minor,
-                "currency": cur,
-                "date": data.date,
-                "body_hash": p.digest,
-            }
-        )
+        self.slips[doc_id] = digest
+        self.new_slips.append((doc_id, order_id, minor, cur, packed_on, digest))
         self.add(order.customer_id, cur, 0, packed_after - packed_before, open_after - open_before)
         return True
 
     def write(self, store: BulkDocumentStore, at: datetime) -> None:
-        invoices = [
-            {**row, "open_minor": self.invoices[doc_id].open_minor}
-            for doc_id, row in self.new_invoices.items()
+        open_ = self.open
+        invoices: list[NewInvoice] = [
+            (i, customer_id, k, a, cur, open_[i], d1, d2, so, h)
+            for (_, k, i, _, a, cur, d1, d2, so, h), customer_id in self.new_invoices
         ]
-        orders = []
-        for doc_id, row in self.new_orders.items():
-            order = self.orders[doc_id]
-            orders.append(
-                {
-                    **row,
-                    "amount_minor": order.amount_minor,
-                    "packed_minor": order.packed_minor,
-                    "version": order.version,
-                }
+        orders: list[NewOrder] = [
+            (
+                i,
+                customer_id,
+                order.amount_minor,
+                cur,
+                order.packed_minor,
+                terms,
+                discount,
+                order.status,
+                exclude,
+                h,
+                order.version,
             )
+            for (_, _, i, _, _, cur, terms, discount, _, exclude, h), customer_id, order in (
+                self.new_orders
+            )
+        ]
         store.write(
             self.le,
             at,
@@ -664,7 +1097,7 @@ class _Batch:
 
 
 def _apply(
-    rt: Runtime, legal_entity: str, rows: Sequence[Parsed], store: BulkStoreFactory
+    rt: Runtime, legal_entity: str, rows: Sequence[Record], store: BulkStoreFactory
 ) -> _Outcome:
     """Apply rows in one transaction, up to the first that needs the use case."""
     accounts: set[str] = set()
@@ -673,31 +1106,31 @@ def _apply(
     slip_ids: set[str] = set()
     order_ids: set[str] = set()
     for p in rows:
-        doc = p.document
-        if isinstance(doc, InvoiceInput):
-            accounts.add(doc.customer)
-            invoice_ids.add(doc.id)
-            if doc.sales_order is not None:
-                order_ids.add(doc.sales_order)
-        elif isinstance(doc, PaymentInput):
-            accounts.add(doc.customer)
-            payment_ids.add(doc.id)
-            invoice_ids.update(invoice for invoice, _ in doc.applies_to)
-        elif isinstance(doc, SalesOrderInput):
-            accounts.add(doc.customer)
-            order_ids.add(doc.id)
+        kind = p[1]
+        if kind == "invoice" or kind == "credit_note":
+            accounts.add(p[3])
+            invoice_ids.add(p[2])
+            if p[8] is not None:
+                order_ids.add(p[8])
+        elif kind == "payment":
+            accounts.add(p[3])
+            payment_ids.add(p[2])
+            invoice_ids.update(invoice for invoice, _ in p[7])
+        elif kind == "sales_order":
+            accounts.add(p[3])
+            order_ids.add(p[2])
         else:
-            slip_ids.add(doc.id)
-            order_ids.add(doc.sales_order)
+            slip_ids.add(p[2])
+            order_ids.add(p[3])
 
     with rt.uow() as uow:
         bulk = store(uow)
         customers = bulk.customers(legal_entity, accounts)
         orders = bulk.orders(legal_entity, order_ids)
         invoices = bulk.invoices(legal_entity, invoice_ids)
-        ids = {c.id for c in customers.values()}
+        ids = set(customers.values())
         ids.update(o.customer_id for o in orders.values())
-        ids.update(i.customer_id for i in invoices.values())
+        ids.update(i[0] for i in invoices.values())
         groups = bulk.lock(ids)
         batch = _Batch(
             legal_entity,
@@ -709,30 +1142,32 @@ def _apply(
             orders,
         )
         outcome = _Outcome()
+        accepted = outcome.accepted
+        unchanged = 0
+        methods: dict[str, Callable[[Record], bool | None]] = {
+            "invoice": batch.invoice,
+            "credit_note": batch.invoice,
+            "payment": batch.payment,
+            "sales_order": batch.sales_order,
+            "packing_slip": batch.packing_slip,
+        }
         for position, p in enumerate(rows):
-            doc = p.document
+            kind = p[1]
             try:
-                stored: bool | None
-                if isinstance(doc, InvoiceInput):
-                    stored = batch.invoice(p, doc)
-                elif isinstance(doc, PaymentInput):
-                    stored = batch.payment(p, doc)
-                elif isinstance(doc, SalesOrderInput):
-                    stored = batch.sales_order(p, doc)
-                else:
-                    stored = batch.packing_slip(p, doc)
+                stored = methods[kind](p)
             except CreditDeskError as error:
                 if isinstance(error, RetryableError):
                     raise
-                outcome.rejected.append(Rejection(p.row, p.type, doc.id, error.code, str(error)))
+                outcome.rejected.append(Rejection(p[0], kind, p[2], error.code, str(error)))
                 continue
-            if stored is None:
+            if stored:
+                accepted[kind] = accepted.get(kind, 0) + 1
+            elif stored is None:
                 outcome.stop = position
                 break
-            if stored:
-                outcome.accepted[p.type] = outcome.accepted.get(p.type, 0) + 1
             else:
-                outcome.unchanged += 1
+                unchanged += 1
+        outcome.unchanged = unchanged
         batch.write(bulk, rt.clock.now())
         uow.commit()
         return outcome
@@ -742,7 +1177,7 @@ def _run_batch(
     rt: Runtime,
     actor: Principal,
     legal_entity: str,
-    rows: Sequence[Parsed],
+    rows: Sequence[Record],
     store: BulkStoreFactory,
     report: ImportReport,
 ) -> None:
@@ -756,14 +1191,11 @@ def _run_batch(
             report.accepted += count
         if outcome.stop is None:
             return
-        slow = pending[outcome.stop]
-        assert isinstance(slow.document, SalesOrderInput)
+        slow = OrderRow(*pending[outcome.stop])
         try:
             _, created = documents.put_sales_order(rt, actor, legal_entity, slow.document)
         except CreditDeskError as error:
-            report.rejected.append(
-                Rejection(slow.row, slow.type, slow.document.id, error.code, str(error))
-            )
+            report.rejected.append(Rejection(slow.row, slow.type, slow.id, error.code, str(error)))
         else:
             report.accepted += 1
             report.by_type[slow.type] = report.by_type.get(slow.type, 0) + 1
@@ -792,19 +1224,24 @@ def import_documents(
         require_entity(uow, legal_entity)
     report = ImportReport()
     began = time.perf_counter()
-    batch: list[Parsed] = []
+    le_json = _quote(legal_entity)
+    batch: list[Record] = []
     seen = 0
     for index, row in enumerate(rows, 1):
         seen = index
-        if not isinstance(row, Mapping):
-            report.rejected.append(
-                Rejection(index, "?", "", "invalid_input", "each row must be an object")
-            )
-            continue
-        try:
-            batch.append(parse(index, row, legal_entity))
-        except CreditDeskError as error:
-            report.rejected.append(_rejection(index, row, error))
+        parsed = _fast(index, row, le_json) if type(row) is dict else None
+        if parsed is None:
+            if not isinstance(row, Mapping):
+                report.rejected.append(
+                    Rejection(index, "?", "", "invalid_input", "each row must be an object")
+                )
+                continue
+            try:
+                parsed = tuple(_reference_parse(index, row, legal_entity))
+            except CreditDeskError as error:
+                report.rejected.append(_rejection(index, row, error))
+                continue
+        batch.append(parsed)
         if len(batch) >= batch_size:
             _run_batch(rt, actor, legal_entity, batch, store, report)
             batch = []
