@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 _HOLDS_WRITER = "creditdesk_holds_writer_lock"
 _WRITER_WAIT_SECONDS = 60.0
 _SQLITE_POOL = 40
+_SQLITE_MMAP_BYTES = 2_147_418_112
 
 
 def is_sqlite(url: str) -> bool:
@@ -50,10 +51,13 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
-            # page cache of 64 MiB per connection, reads through a 256 MiB memory map, temp
-            # b-trees (sorts, GROUP BY) in memory: the hot indexes stay resident
+            # page cache of 64 MiB per connection, reads through a memory map of up to 2 GiB
+            # (SQLite's usual compile-time maximum; address space, not memory), temp b-trees
+            # (sorts, GROUP BY) in memory. Pages beyond the map cost a read() and a copy into
+            # the page cache: at 5 M documents (1.3 GB) a 256 MiB map made a check 17 % dearer
+            # than at 100 k, the whole map 5 %.
             cursor.execute("PRAGMA cache_size=-65536")
-            cursor.execute("PRAGMA mmap_size=268435456")
+            cursor.execute(f"PRAGMA mmap_size={_SQLITE_MMAP_BYTES}")
             cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 

@@ -759,6 +759,14 @@ _OVERDUE = _Sql(
 )
 
 
+# the oldest due date alone: the first open past-due entry of the customer in the covering
+# index's (customer_id, due_date) order, whatever the number of open invoices
+_OLDEST_OVERDUE = _Sql(
+    "SELECT due_date FROM invoices WHERE customer_id = :customer_id AND open_minor <> 0 "
+    "AND open_minor > 0 AND due_date < :as_of ORDER BY due_date LIMIT 1"
+)
+
+
 class SqlDocumentRepository(_Repo):
     def invoice(self, legal_entity: str, invoice_id: str) -> Invoice | None:
         i = t.invoices
@@ -813,6 +821,12 @@ class SqlDocumentRepository(_Repo):
         amounts = [Money.from_minor(int(row[1]), currency(row[0])) for row in rows]
         oldest = min((_to_date(row[2]) for row in rows), default=None)
         return amounts, oldest
+
+    def oldest_overdue(self, customer_id: int, as_of: date) -> date | None:
+        """The due date of the customer's oldest open, past-due invoice on ``as_of``."""
+        params = {"customer_id": customer_id, "as_of": as_of}
+        oldest: date | None = _to_date(_OLDEST_OVERDUE.scalar(self.conn, params))
+        return oldest
 
     def payment(self, legal_entity: str, payment_id: str) -> StoredDocument | None:
         p = t.payments

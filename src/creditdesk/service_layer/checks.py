@@ -31,6 +31,7 @@ from creditdesk.domain.rules import (
     CheckFacts,
     RuleOutcome,
     RuleType,
+    ValueType,
     applicable,
     evaluate_rules,
     has_blocking_rule,
@@ -51,7 +52,15 @@ from creditdesk.service_layer.rates import RateBook
 from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
 
-_OVERDUE_RULES = {RuleType.DAYS_OVERDUE, RuleType.OVERDUE_AMOUNT}
+
+def _needs_overdue_amount(rules: list[BlockingRule]) -> bool:
+    """The overdue amount is a fact only for overdue-amount rules and for days-overdue
+    exclusions measured as an amount; the days-overdue rules need the oldest due date."""
+    return any(
+        rule.rule == RuleType.OVERDUE_AMOUNT
+        or (rule.rule == RuleType.DAYS_OVERDUE and rule.value_type == ValueType.AMOUNT)
+        for rule in rules
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +152,16 @@ def gather(
     types = {rule.rule for rule in rules}
     overdue = Money.zero(acc)
     oldest_days: int | None = None
-    if types & _OVERDUE_RULES:
+    oldest_due: date | None = None
+    if _needs_overdue_amount(rules):
         amounts, oldest_due = uow.documents.overdue(stored.id, as_of)
         for amount in amounts:
             overdue = overdue + book.convert(amount, acc)
-        if oldest_due is not None:
-            oldest_days = (as_of - oldest_due).days
+    elif RuleType.DAYS_OVERDUE in types:
+        # only the age of the oldest open item counts: one index entry, not a sum over all
+        oldest_due = uow.documents.oldest_overdue(stored.id, as_of)
+    if oldest_due is not None:
+        oldest_days = (as_of - oldest_due).days
     exposure_after: Money | None = None
     if RuleType.OVERDUE_AMOUNT in types:
         exposure_after = book.convert(before.total, acc) + book.convert(order.amount, acc)
