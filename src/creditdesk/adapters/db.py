@@ -127,10 +127,9 @@ class WalCheckpointer:
     """
 
     def __init__(self, url: str, *, interval_seconds: float = 0.05) -> None:
-        database = make_url(url).database
-        if not is_sqlite(url) or not database or database == ":memory:":
+        if not self.applies_to(url):
             raise ValueError("a WAL checkpointer needs a SQLite database file")
-        self._path = database
+        self._path = str(make_url(url).database)
         self._interval = interval_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
