@@ -94,12 +94,40 @@ def test_checking_an_order_already_on_hold_answers_on_hold_with_the_same_hold(fi
 
 def test_an_order_on_hold_stays_on_hold_even_when_it_would_now_pass(fi: Api) -> None:
     hold_id = hold_of(fi, "FI01", "SO-1")
-    fi.order("FI01", "SO-1", "C100", "10.00 EUR")
+    fi.customer("FI01", "C100", "100000.00 EUR")  # the customer changes, not the order
 
     decision = fi.check("FI01", "SO-1")
 
     assert decision["decision"] == "on_hold"
     assert decision["hold"]["id"] == hold_id
+
+
+def test_a_held_order_changed_to_fit_its_limit_is_released_at_once_as_modified(fi: Api) -> None:
+    hold_id = hold_of(fi, "FI01", "SO-1")
+
+    fi.order("FI01", "SO-1", "C100", "10.00 EUR")
+
+    hold = fi.get(f"/credit-holds/{hold_id}").json()
+    assert hold["status"] == "released"
+    assert hold["release_reason"] == "MODIFIED"
+    assert [h["action"] for h in hold["history"]] == ["placed", "evaluated", "released"]
+    assert hold["history"][1]["data"]["cause"] == "sales order modified"
+    assert fi.check("FI01", "SO-1")["decision"] != "on_hold"
+
+
+def test_a_held_order_changed_but_still_over_its_limit_stays_held_with_todays_figures(
+    fi: Api,
+) -> None:
+    hold_id = hold_of(fi, "FI01", "SO-1")
+
+    fi.order("FI01", "SO-1", "C100", "7000.00 EUR")
+
+    hold = fi.get(f"/credit-holds/{hold_id}").json()
+    assert hold["status"] == "on_hold"
+    [reason] = hold["reasons"]
+    assert reason["code"] == "credit_limit_exceeded"
+    assert reason["valid"] is True
+    assert reason["details"]["order"] == m("7000.00 EUR")
 
 
 # --- list filters and pages ---------------------------------------------------------------------

@@ -58,9 +58,11 @@ def one_error_line(result: Result) -> str:
     return lines[0]
 
 
-def open_holds(rt: Runtime, **filters: Any) -> list[dict[str, Any]]:
+def open_holds(
+    rt: Runtime, legal_entity: str | None = None, **filters: Any
+) -> list[dict[str, Any]]:
     return holds.list_holds(
-        rt, SYSTEM, status="on_hold", legal_entity=None, customer=None, **filters
+        rt, SYSTEM, status="on_hold", legal_entity=legal_entity, customer=None, **filters
     )
 
 
@@ -156,17 +158,36 @@ def test_holds_reject_rejects_the_hold_and_its_order(rt: Runtime) -> None:
     assert one_error_line(run("holds", "reject", hold["id"])).endswith("(hold_not_open)")
 
 
-def test_holds_evaluate_reevaluates_every_open_hold_and_is_safe_to_rerun(rt: Runtime) -> None:
-    before = open_holds(rt)
+def test_holds_evaluate_reevaluates_every_open_hold_of_a_legal_entity_and_is_safe_to_rerun(
+    rt: Runtime,
+) -> None:
+    before = open_holds(rt, legal_entity="FI01")
+    elsewhere = {h["id"] for h in open_holds(rt)} - {h["id"] for h in before}
 
-    printed = ok("holds", "evaluate")
+    printed = ok("holds", "evaluate", "--legal-entity", "FI01")
 
     released = int(printed.split(" evaluated, ")[1].split()[0])
     assert printed.endswith(f"{len(before)} evaluated, {released} released")
-    assert len(open_holds(rt)) == len(before) - released
-    for hold in open_holds(rt):
+    assert len(open_holds(rt, legal_entity="FI01")) == len(before) - released
+    for hold in open_holds(rt, legal_entity="FI01"):
         assert holds.get_hold(rt, SYSTEM, hold["id"])["history"][-1]["action"] == "evaluated"
-    assert ok("holds", "evaluate").endswith(f"{len(before) - released} evaluated, 0 released")
+    for hold_id in elsewhere:
+        assert holds.get_hold(rt, SYSTEM, hold_id)["history"][-1]["action"] != "evaluated"
+    assert ok("holds", "evaluate", "--legal-entity", "FI01").endswith(
+        f"{len(before) - released} evaluated, 0 released"
+    )
+
+
+def test_holds_evaluate_without_holds_or_a_legal_entity_refuses_and_changes_nothing(
+    rt: Runtime,
+) -> None:
+    before = open_holds(rt)
+
+    result = run("holds", "evaluate")
+
+    assert result.exit_code != 0
+    assert "--legal-entity" in result.output
+    assert open_holds(rt) == before
 
 
 def test_holds_force_puts_a_customers_open_orders_on_hold_with_the_reason(rt: Runtime) -> None:

@@ -289,6 +289,7 @@ def _legal_entity(row: Mapping[Any, Any]) -> LegalEntity:
         release_reason_ready=row["release_reason_ready"],
         release_reason_cancel=row["release_reason_cancel"],
         release_reason_modified=row["release_reason_modified"],
+        exclude_intercompany_orders=row["exclude_intercompany_orders"],
         checkpoints=tuple(
             CheckpointSetup(
                 Checkpoint(c["checkpoint"]), c["posting"], c["pro_forma"], c["grace_days"]
@@ -324,6 +325,7 @@ class SqlLegalEntityRepository(_Repo):
             "release_reason_ready": p.release_reason_ready,
             "release_reason_cancel": p.release_reason_cancel,
             "release_reason_modified": p.release_reason_modified,
+            "exclude_intercompany_orders": p.exclude_intercompany_orders,
             "checkpoints": [
                 {
                     "checkpoint": row.checkpoint.value,
@@ -957,6 +959,7 @@ def _order_values(order: SalesOrder) -> dict[str, Any]:
         "settlement_discount": order.settlement_discount,
         "status": order.status,
         "exclude": order.exclude,
+        "intercompany": order.intercompany,
         "released_at": order.released_at,
         "released_amount_minor": _minor(order.released_amount),
         "released_checkpoint": order.released_checkpoint,
@@ -1042,6 +1045,7 @@ def _sales_order(row: Mapping[Any, Any]) -> SalesOrder:
         released_with_posting=row["released_with_posting"],
         grace_until=row["grace_until"],
         rejected_at=_utc(row["rejected_at"]),
+        intercompany=row["intercompany"],
     )
 
 

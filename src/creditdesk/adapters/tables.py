@@ -19,7 +19,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 
 metadata = MetaData(
@@ -53,6 +55,7 @@ legal_entities = Table(
     Column("release_reason_ready", String(40)),
     Column("release_reason_cancel", String(40)),
     Column("release_reason_modified", String(40)),
+    Column("exclude_intercompany_orders", Boolean, nullable=False, server_default=true()),
     Column("checkpoints", JSON, nullable=False),
     Column("setup_version", Integer, nullable=False, server_default=text("1")),
     Column("created_at", UTC_TS, nullable=False),
@@ -213,6 +216,7 @@ sales_orders = Table(
     Column("settlement_discount", String(40)),
     Column("status", String(20), nullable=False),
     Column("exclude", Boolean, nullable=False),
+    Column("intercompany", Boolean, nullable=False, server_default=false()),
     Column("released_at", Date),
     Column("released_amount_minor", BigInteger),
     Column("released_checkpoint", String(20)),

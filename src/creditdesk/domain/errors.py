@@ -163,3 +163,9 @@ class NotAnApproverError(ApprovalRefusedError):
 
 class TokenNameTakenError(ConflictError):
     code = "token_name_taken"
+
+
+class ScopeRequiredError(DomainError):
+    """A bulk action names neither the holds nor the legal entity it acts on."""
+
+    code = "scope_required"

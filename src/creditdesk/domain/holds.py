@@ -7,6 +7,7 @@ as history by the service layer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -14,6 +15,10 @@ from enum import StrEnum
 from creditdesk.domain.errors import HoldNotOpenError
 from creditdesk.domain.rules import Reason, ReasonCode
 from creditdesk.domain.setup import Checkpoint
+
+
+def _key(reason: Reason) -> tuple[str, str | None]:
+    return reason.code.value, reason.scope.value if reason.scope else None
 
 
 class HoldStatus(StrEnum):
@@ -63,21 +68,31 @@ class Hold:
     def reason_codes(self) -> tuple[str, ...]:
         return tuple(sorted({r.reason.code.value for r in self.reasons}))
 
-    def evaluate(self, still_firing: set[tuple[str, str | None]], *, at: datetime) -> Hold:
-        """Mark each rule reason valid or not by whether it still fires (a forced reason
-        always stays). Ready to release when no rule reason is valid any more (B50, B52)."""
+    def evaluate(self, firing: Iterable[Reason], *, at: datetime) -> Hold:
+        """Bring the reasons up to date with what a new check fires now (B50–B52).
+
+        A reason that still fires is kept valid with today's figures; one that no longer
+        fires is kept, marked invalid; a reason that started firing after the hold was placed
+        is added, valid, and keeps the hold. A forced reason always stays valid. Ready to
+        release when no reason but a forced one is valid."""
         self._require_open("evaluated")
-        marked = tuple(
-            HoldReason(
-                r.reason,
-                r.reason.code == ReasonCode.FORCED
-                or (r.reason.code.value, r.reason.scope.value if r.reason.scope else None)
-                in still_firing,
-            )
-            for r in self.reasons
-        )
+        now = {_key(reason): reason for reason in firing}
+        marked: list[HoldReason] = []
+        for held in self.reasons:
+            if held.reason.code == ReasonCode.FORCED:
+                marked.append(HoldReason(held.reason, True))
+            elif _key(held.reason) in now:
+                marked.append(HoldReason(now.pop(_key(held.reason)), True))
+            else:
+                marked.append(HoldReason(held.reason, False))
+        marked.extend(HoldReason(reason, True) for reason in now.values())
         ready = not any(r.valid for r in marked if r.reason.code != ReasonCode.FORCED)
-        return replace(self, reasons=marked, ready_to_release=ready, evaluated_at=at)
+        return replace(self, reasons=tuple(marked), ready_to_release=ready, evaluated_at=at)
+
+    @property
+    def blocking_reasons(self) -> tuple[Reason, ...]:
+        """The reasons that keep the order on hold (every valid one, forced included)."""
+        return tuple(r.reason for r in self.reasons if r.valid)
 
     def force(self, reason: Reason) -> Hold:
         """Add a forced reason to an open hold (it can then never be released automatically)."""

@@ -36,6 +36,22 @@ class RuleType(StrEnum):
 RULE_ORDER: tuple[RuleType, ...] = tuple(RuleType)
 
 
+class AccountStatusHold(StrEnum):
+    """What an account status holds by itself, without a blocking rule (SPEC §3.5)."""
+
+    NONE = "none"
+    INVOICING = "invoicing"
+    ALL = "all"
+
+
+def account_status_holds(setting: str | None, checkpoint: str) -> bool:
+    """``all`` holds at every checkpoint that checks, ``invoicing`` only at the invoice
+    checkpoint; ``none`` (or no status) leaves it to an account-status blocking rule."""
+    if setting == AccountStatusHold.ALL:
+        return True
+    return setting == AccountStatusHold.INVOICING and checkpoint == "invoice"
+
+
 class RuleKind(StrEnum):
     BLOCKING = "blocking"
     EXCLUSION = "exclusion"
@@ -285,6 +301,8 @@ class CheckFacts:
     check_settlement_discount_increase: bool = False
     payment_terms_ranks: dict[str, int] = field(default_factory=dict)
     settlement_discount_ranks: dict[str, int] = field(default_factory=dict)
+    account_status_holds: bool = False
+    every_limit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +456,7 @@ def _fire(rule: BlockingRule, facts: CheckFacts) -> list[Reason]:
     if not facts.check_credit_limit_used:
         return []
     reasons = []
-    for line in failing_lines(facts.limit_lines, value):
+    for line in failing_lines(facts.limit_lines, value, every=facts.every_limit):
         code = (
             ReasonCode.MANDATORY_CREDIT_LIMIT
             if line.mandatory_zero
@@ -474,7 +492,7 @@ def _exclusion_applies(rule: BlockingRule, facts: CheckFacts) -> bool:
     value = rule.value if rule.value is not None else Decimal(0)
     if rule.rule == RuleType.DAYS_OVERDUE:
         if rule.value_type == ValueType.AMOUNT:
-            return facts.overdue_amount.amount < value
+            return facts.overdue_amount.amount <= value  # equal is excluded (SPEC A-08)
         return facts.oldest_overdue_days is None or facts.oldest_overdue_days <= value
     if rule.rule == RuleType.ACCOUNT_STATUS:
         return facts.account_status is not None and facts.account_status == rule.account_status
@@ -547,7 +565,9 @@ def evaluate_rules(rules: Iterable[BlockingRule], facts: CheckFacts) -> RuleOutc
             trace.append(f"{rule.describe()} applies: the order is released, no other rule runs")
             ranking = _ranking_reasons(facts)  # rankings are not rules: never excluded (A-17)
             trace.extend(f"ranking: {reason.message}" for reason in ranking)
-            return RuleOutcome(tuple(ranking), rule, tuple(trace), threshold)
+            held = _account_status_reasons(facts, ranking)
+            trace.extend(f"account status: {reason.message}" for reason in held)
+            return RuleOutcome((*ranking, *held), rule, tuple(trace), threshold)
     reasons: list[Reason] = []
     grouped: dict[tuple[RuleType, ValidFor], list[BlockingRule]] = {}
     for rule in rules:
@@ -582,7 +602,26 @@ def evaluate_rules(rules: Iterable[BlockingRule], facts: CheckFacts) -> RuleOutc
     for reason in ranking:
         trace.append(f"ranking: {reason.message}")
     reasons.extend(ranking)
+    held = _account_status_reasons(facts, reasons)
+    trace.extend(f"account status: {reason.message}" for reason in held)
+    reasons.extend(held)
     return RuleOutcome(tuple(reasons), None, tuple(trace), threshold)
+
+
+def _account_status_reasons(facts: CheckFacts, found: Iterable[Reason]) -> list[Reason]:
+    """The hold an account status's own setting places (SPEC §3.5); not a rule, so no
+    exclusion lifts it. One account-status reason at most per decision."""
+    if not facts.account_status_holds or facts.account_status is None:
+        return []
+    if any(reason.code == ReasonCode.ACCOUNT_STATUS for reason in found):
+        return []
+    return [
+        Reason(
+            ReasonCode.ACCOUNT_STATUS,
+            f"the customer's account status {facts.account_status} holds its orders",
+            details={"account_status": facts.account_status},
+        )
+    ]
 
 
 def _credit_limit_threshold(rules: list[BlockingRule]) -> Decimal:

@@ -98,6 +98,7 @@ class CreditParameters:
     release_reason_ready: str | None = None
     release_reason_cancel: str | None = None
     release_reason_modified: str | None = None
+    exclude_intercompany_orders: bool = True
     checkpoints: tuple[CheckpointSetup, ...] = field(default_factory=default_checkpoints)
 
     def checkpoint(self, checkpoint: Checkpoint) -> CheckpointSetup:

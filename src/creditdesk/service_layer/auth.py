@@ -27,6 +27,7 @@ class Permission(StrEnum):
     PUSH_DOCUMENTS = "push_documents"
     MANAGE_CUSTOMERS = "manage_customers"
     MANAGE_LIMITS = "manage_limits"
+    PREPARE_JOURNALS = "prepare_journals"  # create, add lines, generate, submit (not post)
     MANAGE_SETUP = "manage_setup"
     MANAGE_RATES = "manage_rates"
     WORK_HOLDS = "work_holds"
@@ -42,13 +43,16 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.CHECK,
             Permission.MANAGE_CUSTOMERS,
             Permission.MANAGE_LIMITS,
+            Permission.PREPARE_JOURNALS,
             Permission.MANAGE_SETUP,
             Permission.MANAGE_RATES,
             Permission.WORK_HOLDS,
             Permission.APPROVE,
         }
     ),
-    Role.CREDIT_CLERK: frozenset({Permission.READ, Permission.CHECK, Permission.WORK_HOLDS}),
+    Role.CREDIT_CLERK: frozenset(
+        {Permission.READ, Permission.CHECK, Permission.WORK_HOLDS, Permission.PREPARE_JOURNALS}
+    ),
     Role.APPROVER: frozenset({Permission.READ, Permission.APPROVE}),
     Role.INTEGRATION: frozenset(
         {
@@ -57,6 +61,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.PUSH_DOCUMENTS,
             Permission.MANAGE_CUSTOMERS,
             Permission.MANAGE_LIMITS,
+            Permission.PREPARE_JOURNALS,
             Permission.MANAGE_RATES,
         }
     ),

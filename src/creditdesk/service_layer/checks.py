@@ -32,6 +32,7 @@ from creditdesk.domain.rules import (
     RuleOutcome,
     RuleType,
     ValueType,
+    account_status_holds,
     applicable,
     evaluate_rules,
     has_blocking_rule,
@@ -108,7 +109,12 @@ def gather(
     order: SalesOrder,
     rules: list[BlockingRule],
     as_of: date,
+    checkpoint: Checkpoint,
+    *,
+    every_limit: bool = False,
 ) -> Gathered:
+    """The facts the rules look at. ``every_limit`` tests the individual limit even when the
+    group limit fails (evaluate for release must see every reason that still blocks)."""
     params = entity.parameters
     customer = stored.customer
     credit = customer.credit
@@ -200,8 +206,22 @@ def gather(
         check_settlement_discount_increase=params.check_settlement_discount_increase,
         payment_terms_ranks=pt_ranks,
         settlement_discount_ranks=sd_ranks,
+        account_status_holds=account_status_hold(uow, entity, stored, checkpoint),
+        every_limit=every_limit,
     )
     return Gathered(lines, facts, book)
+
+
+def account_status_hold(
+    uow: UnitOfWork, entity: LegalEntity, stored: StoredCustomer, checkpoint: Checkpoint
+) -> bool:
+    """Whether the customer's account status holds its orders at this checkpoint by its own
+    hold setting (SPEC §3.5); read only for a customer that has a status."""
+    status = stored.customer.credit.account_status
+    if status is None:
+        return False
+    found = uow.setup.account_status(entity.id, status)
+    return found is not None and account_status_holds(found[1], checkpoint.value)
 
 
 def _limit_results(lines: tuple[LimitLine, ...], threshold: Decimal) -> tuple[LimitResult, ...]:
@@ -215,7 +235,38 @@ def _limit_results(lines: tuple[LimitLine, ...], threshold: Decimal) -> tuple[Li
     return tuple(results)
 
 
+def not_checked_reason(
+    uow: UnitOfWork,
+    entity: LegalEntity,
+    stored: StoredCustomer,
+    order: SalesOrder,
+    checkpoint: Checkpoint,
+    posting: bool,
+    rules: tuple[BlockingRule, ...],
+) -> str | None:
+    """Why no rule runs for this order at this checkpoint, whatever its release history
+    (credit management off, checkpoint off, exclusions, intercompany, no rule); None when the
+    rules run. Evaluate for release asks the same question a new check would."""
+    params = entity.parameters
+    if not params.credit_management:
+        return f"credit management is off in {entity.id}"
+    row = params.checkpoint(checkpoint)
+    if not row.enabled_for(posting=posting):
+        kind = "posting" if posting else "pro forma"
+        return f"checkpoint {checkpoint.value} is not enabled for {kind} in {entity.id}"
+    if stored.customer.credit.exclude:
+        return f"customer {stored.customer.key} is excluded from credit management"
+    if order.exclude:
+        return f"sales order {order.id} is excluded from credit management"
+    if order.intercompany and params.exclude_intercompany_orders:
+        return f"sales order {order.id} is an intercompany order, excluded in {entity.id}"
+    if not has_blocking_rule(rules) and not account_status_hold(uow, entity, stored, checkpoint):
+        return f"no blocking rule is set up in {entity.id}"
+    return None
+
+
 def _skip_reason(
+    uow: UnitOfWork,
     entity: LegalEntity,
     stored: StoredCustomer,
     order: SalesOrder,
@@ -225,18 +276,11 @@ def _skip_reason(
 ) -> str | None:
     """Why the rules do not run for this posting, or None when they do."""
     params = entity.parameters
-    if not params.credit_management:
-        return f"credit management is off in {entity.id}"
-    row = params.checkpoint(request.checkpoint)
-    if not row.enabled_for(posting=request.posting):
-        kind = "posting" if request.posting else "pro forma"
-        return f"checkpoint {request.checkpoint.value} is not enabled for {kind} in {entity.id}"
-    if stored.customer.credit.exclude:
-        return f"customer {stored.customer.key} is excluded from credit management"
-    if order.exclude:
-        return f"sales order {order.id} is excluded from credit management"
-    if not has_blocking_rule(rules):
-        return f"no blocking rule is set up in {entity.id}"
+    skip = not_checked_reason(
+        uow, entity, stored, order, request.checkpoint, request.posting, rules
+    )
+    if skip is not None:
+        return skip
     if order.released_at is not None:
         if order.grace_until is not None and as_of <= order.grace_until:
             return (
@@ -360,7 +404,7 @@ def run_credit_check(rt: Runtime, actor: Principal, request: CheckRequest) -> di
             skip = (
                 None
                 if open_hold is not None
-                else _skip_reason(entity, stored, order, request, as_of, all_rules)
+                else _skip_reason(uow, entity, stored, order, request, as_of, all_rules)
             )
             gathered: Gathered | None = None
             rule_outcome: RuleOutcome | None = None
@@ -381,7 +425,7 @@ def run_credit_check(rt: Runtime, actor: Principal, request: CheckRequest) -> di
                 )
             else:
                 rules = applicable(all_rules, scope_facts(stored))
-                gathered = gather(uow, entity, stored, order, rules, as_of)
+                gathered = gather(uow, entity, stored, order, rules, as_of, request.checkpoint)
                 rule_outcome = evaluate_rules(rules, gathered.facts)
                 results = _limit_results(gathered.lines, rule_outcome.threshold_percent)
                 reasons = rule_outcome.reasons

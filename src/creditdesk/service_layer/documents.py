@@ -37,8 +37,10 @@ from creditdesk.service_layer.errors import (
     CustomerNotFoundError,
     SalesOrderNotFoundError,
 )
+from creditdesk.service_layer.holds import reevaluate_hold
 from creditdesk.service_layer.ports import (
     Invoice,
+    LegalEntity,
     SalesOrder,
     StoredCustomer,
     UnitOfWork,
@@ -334,6 +336,7 @@ class SalesOrderInput:
     settlement_discount: str | None = None
     status: str = "open"
     exclude: bool = False
+    intercompany: bool = False
 
 
 def order_body(order: SalesOrder, account: str) -> dict[str, Any]:
@@ -347,6 +350,7 @@ def order_body(order: SalesOrder, account: str) -> dict[str, Any]:
         "settlement_discount": order.settlement_discount,
         "status": order.status,
         "exclude": order.exclude,
+        "intercompany": order.intercompany,
         "released_on": serialize.plain(order.released_at),
         "grace_until": serialize.plain(order.grace_until),
     }
@@ -376,16 +380,17 @@ def put_sales_order(
         )
     if data.status not in ORDER_STATUSES:
         raise DomainError(f"status must be one of {', '.join(ORDER_STATUSES)}", status=data.status)
-    digest = body_hash(
-        {
-            "customer": data.customer,
-            "amount": data.amount,
-            "payment_terms": data.payment_terms,
-            "settlement_discount": data.settlement_discount,
-            "status": data.status,
-            "exclude": data.exclude,
-        }
-    )
+    hashed: dict[str, Any] = {
+        "customer": data.customer,
+        "amount": data.amount,
+        "payment_terms": data.payment_terms,
+        "settlement_discount": data.settlement_discount,
+        "status": data.status,
+        "exclude": data.exclude,
+    }
+    if data.intercompany:  # only when set, so orders pushed before the flag keep their hash
+        hashed["intercompany"] = True
+    digest = body_hash(hashed)
 
     def work() -> tuple[dict[str, Any], bool]:
         with rt.uow() as uow:
@@ -411,6 +416,7 @@ def put_sales_order(
                     data.exclude,
                     digest,
                     1,
+                    intercompany=data.intercompany,
                 )
                 uow.orders.add(order, now)
             else:
@@ -436,6 +442,7 @@ def put_sales_order(
                     settlement_discount=data.settlement_discount,
                     status=status,
                     exclude=data.exclude,
+                    intercompany=data.intercompany,
                     body_hash=digest,
                     version=before.version + 1,
                 )
@@ -445,10 +452,50 @@ def put_sales_order(
                         uow, rt, entity.parameters.release_reason_cancel, order, actor
                     )
             apply_exposure(uow, stored, _order_delta(before, order))
+            if before is not None and order.status == "open":
+                _reevaluate_modified(uow, rt, actor, entity, stored, order)
             uow.commit()
             return order_body(order, data.customer), before is None
 
     return run_with_retries(work)
+
+
+def _reevaluate_modified(
+    uow: UnitOfWork,
+    rt: Runtime,
+    actor: Principal,
+    entity: LegalEntity,
+    stored: StoredCustomer,
+    order: SalesOrder,
+) -> None:
+    """A held order that is changed is re-evaluated at once with every rule (A-09): released
+    with the legal entity's "modified orders" reason when nothing blocks any more, otherwise
+    its reasons are brought up to date. When the evaluation cannot run (an exchange rate is
+    missing, say) the change is still accepted and the hold stays as it was."""
+    hold = uow.holds.open_for_order(order.legal_entity, order.id)
+    if hold is None:
+        return
+    order = uow.orders.get(order.legal_entity, order.id) or order
+    try:
+        reevaluate_hold(
+            uow,
+            rt,
+            actor.name,
+            entity,
+            stored,
+            hold,
+            order,
+            release_reason=entity.parameters.release_reason_modified,
+            cause="sales order modified",
+        )
+    except DomainError as error:
+        uow.holds.add_history(
+            hold.id,
+            rt.clock.now(),
+            actor.name,
+            "evaluation_failed",
+            {"cause": "sales order modified", "code": error.code, "detail": str(error)},
+        )
 
 
 def _close_hold_of_cancelled(

@@ -18,7 +18,11 @@ from creditdesk.service_layer.auth import (
     authorize_all_entities,
 )
 from creditdesk.service_layer.customers import lock_stored, require_customer
-from creditdesk.service_layer.errors import CreditGroupNotFoundError, MemberNotFoundError
+from creditdesk.service_layer.errors import (
+    CreditGroupNotFoundError,
+    MemberNotFoundError,
+    PermissionDeniedError,
+)
 from creditdesk.service_layer.ports import UnitOfWork, run_with_retries
 from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
@@ -31,6 +35,52 @@ def require_group(uow: UnitOfWork, group_id: str, *, lock: bool = False) -> Cred
             f"customer credit group {group_id} does not exist", group=group_id
         )
     return group
+
+
+def _member_entities(uow: UnitOfWork, group_id: str) -> set[str]:
+    return {m.customer.legal_entity for m in uow.customers.members(group_id)}
+
+
+def require_visible_group(
+    uow: UnitOfWork, actor: Principal, group_id: str, *, lock: bool = False
+) -> CreditGroup:
+    """A group as a caller may see it: a scoped caller sees a group only through a member in
+    its legal entities; any other group answers as if it did not exist."""
+    group = require_group(uow, group_id, lock=lock)
+    if actor.is_unscoped:
+        return group
+    if not any(actor.sees(le) for le in _member_entities(uow, group_id)):
+        raise CreditGroupNotFoundError(
+            f"customer credit group {group_id} does not exist", group=group_id
+        )
+    return group
+
+
+def require_changeable_group(
+    uow: UnitOfWork, actor: Principal, group_id: str, *, lock: bool = False
+) -> CreditGroup:
+    """A group a caller may change (its limit, its members): only a caller who may act in the
+    legal entity of every member. A group the caller sees no member of answers 404, one with
+    members elsewhere 403; a group without members may be changed by any caller with the
+    right, so a scoped caller can form a group of its own customers."""
+    group = require_group(uow, group_id, lock=lock)
+    if actor.is_unscoped:
+        return group
+    entities = _member_entities(uow, group_id)
+    if not entities:
+        return group
+    outside = sorted(le for le in entities if not actor.sees(le))
+    if not outside:
+        return group
+    if len(outside) == len(entities):
+        raise CreditGroupNotFoundError(
+            f"customer credit group {group_id} does not exist", group=group_id
+        )
+    raise PermissionDeniedError(
+        f"customer credit group {group_id} has members in legal entities this caller may not "
+        f"act in: {', '.join(outside)}",
+        group=group_id,
+    )
 
 
 def group_body(uow: UnitOfWork, group: CreditGroup) -> dict[str, Any]:
@@ -76,7 +126,7 @@ def put_group(
     limit: Money,
     limit_expires_on: date | None,
 ) -> tuple[dict[str, Any], bool]:
-    authorize_all_entities(actor, Permission.MANAGE_LIMITS)
+    authorize(actor, Permission.MANAGE_LIMITS)
     group = CreditGroup.create(group_id, description, limit, limit_expires_on)
     if limit.is_negative:
         from creditdesk.domain.errors import NegativeAmountError
@@ -87,6 +137,10 @@ def put_group(
         with rt.uow() as uow:
             now = rt.clock.now()
             before = uow.groups.get(group_id, lock=True)
+            if before is None:  # a new group may span legal entities: an unscoped caller's
+                authorize_all_entities(actor, Permission.MANAGE_LIMITS)
+            else:
+                require_changeable_group(uow, actor, group_id)
             if before is None:
                 uow.groups.add(group, now)
             elif before != group:
@@ -113,9 +167,22 @@ def put_group(
 def get_group(rt: Runtime, actor: Principal, group_id: str) -> dict[str, Any]:
     authorize(actor, Permission.READ)
     with rt.uow(read_only=True) as uow:
-        body = group_body(uow, require_group(uow, group_id))
+        body = group_body(uow, require_visible_group(uow, actor, group_id))
     body["members"] = [m for m in body["members"] if actor.sees(m["legal_entity"])]
     return body
+
+
+def may_change(rt: Runtime, actor: Principal, group_id: str) -> bool:
+    """Whether the caller may change the group's limit and members (the web shows the forms
+    only then; the use cases check it again)."""
+    if not actor.can(Permission.MANAGE_LIMITS):
+        return False
+    with rt.uow(read_only=True) as uow:
+        try:
+            require_changeable_group(uow, actor, group_id)
+        except (CreditGroupNotFoundError, PermissionDeniedError):
+            return False
+    return True
 
 
 def add_member(
@@ -128,7 +195,7 @@ def add_member(
     def work() -> dict[str, Any]:
         with rt.uow() as uow:
             require_entity(uow, legal_entity)
-            group = require_group(uow, group_id, lock=True)
+            group = require_changeable_group(uow, actor, group_id, lock=True)
             found = require_customer(uow, legal_entity, account)
             current = found.customer.credit_group
             if current is not None and current != group_id:
@@ -201,7 +268,7 @@ def remove_member(
 
     def work() -> None:
         with rt.uow() as uow:
-            require_group(uow, group_id, lock=True)
+            require_changeable_group(uow, actor, group_id, lock=True)
             found = require_customer(uow, legal_entity, account)
             if found.customer.credit_group != group_id:
                 raise MemberNotFoundError(

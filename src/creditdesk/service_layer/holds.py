@@ -10,6 +10,7 @@ from creditdesk.domain.errors import (
     CreditDeskError,
     DomainError,
     OrderClosedError,
+    ScopeRequiredError,
     UnknownReasonError,
 )
 from creditdesk.domain.events import EventType
@@ -19,13 +20,20 @@ from creditdesk.domain.rules import Reason, ReasonCode, applicable, evaluate_rul
 from creditdesk.domain.setup import Checkpoint
 from creditdesk.service_layer import events, serialize, workflows
 from creditdesk.service_layer.auth import Permission, Principal, authorize
-from creditdesk.service_layer.checks import gather, grace_until, rules_for, scope_facts
+from creditdesk.service_layer.checks import (
+    gather,
+    grace_until,
+    not_checked_reason,
+    rules_for,
+    scope_facts,
+)
 from creditdesk.service_layer.customers import apply_exposure, lock_customer, lock_stored
 from creditdesk.service_layer.errors import HoldNotFoundError, SalesOrderNotFoundError
 from creditdesk.service_layer.ports import (
     HoldFilter,
     LegalEntity,
     SalesOrder,
+    StoredCustomer,
     UnitOfWork,
     run_with_retries,
 )
@@ -255,10 +263,118 @@ def apply_reject(
     return serialize.hold(rejected)
 
 
+def reevaluate_hold(
+    uow: UnitOfWork,
+    rt: Runtime,
+    by: str,
+    entity: LegalEntity,
+    stored: StoredCustomer,
+    hold: Hold,
+    order: SalesOrder,
+    *,
+    release_reason: str | None,
+    cause: str,
+) -> dict[str, Any]:
+    """Re-evaluate one open hold exactly as a new check at its checkpoint would, today, in
+    the caller's transaction (the customer is locked): every rule, and the group and the
+    individual limit both tested (B50–B53, A-09).
+
+    Reasons that still fire stay valid with today's figures, reasons that no longer fire are
+    marked invalid, and reasons that started firing since the hold was placed are added and
+    keep it. With no blocking reason left the hold is ready to release and is released with
+    ``release_reason`` — unless a forced reason keeps it: forced holds are only ever released
+    by a person (B52)."""
+    today = rt.clock.today()
+    now = rt.clock.now()
+    all_rules = rules_for(uow, rt, entity)
+    skip = not_checked_reason(uow, entity, stored, order, hold.checkpoint, hold.posting, all_rules)
+    firing: tuple[Reason, ...] = ()
+    if skip is None:
+        rules = applicable(all_rules, scope_facts(stored))
+        gathered = gather(
+            uow, entity, stored, order, rules, today, hold.checkpoint, every_limit=True
+        )
+        firing = evaluate_rules(rules, gathered.facts).reasons
+    evaluated = hold.evaluate(firing, at=now)
+    params = entity.parameters
+    released = evaluated.ready_to_release and not evaluated.is_forced
+    final = (
+        evaluated.release(
+            reason=release_reason,
+            review_date=None,
+            with_posting=params.auto_release_with_posting,
+            at=now,
+            by=by,
+        )
+        if released
+        else evaluated
+    )
+    uow.holds.update(final)
+    uow.holds.add_history(
+        hold.id,
+        now,
+        by,
+        "evaluated",
+        {
+            "cause": cause,
+            "not_checked": skip,
+            "ready_to_release": evaluated.ready_to_release,
+            "reasons": [
+                {
+                    "code": r.reason.code.value,
+                    "scope": r.reason.scope.value if r.reason.scope else None,
+                    "valid": r.valid,
+                }
+                for r in evaluated.reasons
+            ],
+        },
+    )
+    if released:
+        uow.holds.add_history(
+            hold.id,
+            now,
+            by,
+            "released",
+            {
+                "reason": release_reason,
+                "automatic": True,
+                "cause": cause,
+                "with_posting": params.auto_release_with_posting,
+            },
+        )
+        _mark_order_released(uow, rt, entity, final, order)
+        events.record(
+            uow, now, EventType.HOLD_RELEASED, hold.legal_entity, hold.id, serialize.hold(final)
+        )
+        uow.audit.add(
+            now, by, "release", "credit_hold", hold.id, serialize.hold(hold), serialize.hold(final)
+        )
+    elif evaluated.reasons != hold.reasons or evaluated.ready_to_release:
+        events.record(
+            uow, now, EventType.HOLD_UPDATED, hold.legal_entity, hold.id, serialize.hold(final)
+        )
+    return {
+        "id": hold.id,
+        "legal_entity": hold.legal_entity,
+        "sales_order": hold.sales_order,
+        "ready_to_release": evaluated.ready_to_release,
+        "released": released,
+        "reasons": [
+            {
+                "code": r.reason.code.value,
+                "scope": r.reason.scope.value if r.reason.scope else None,
+                "valid": r.valid,
+            }
+            for r in evaluated.reasons
+        ],
+        "still_blocking": [serialize.reason(r) for r in final.blocking_reasons]
+        if not released
+        else [],
+    }
+
+
 def _evaluate_one(rt: Runtime, actor: Principal, hold_id: str) -> dict[str, Any] | None:
-    """Re-run the rules for one open hold (reference §7.5): reasons that no longer fire lose
-    their check mark; with none left the hold is ready to release, and it is released with the
-    legal entity's automatic release reason unless a forced reason keeps it (B50–B52)."""
+    """Evaluate one open hold for release in its own transaction (reference §7.5)."""
 
     def work() -> dict[str, Any] | None:
         with rt.uow() as uow:
@@ -272,85 +388,19 @@ def _evaluate_one(rt: Runtime, actor: Principal, hold_id: str) -> dict[str, Any]
             order = uow.orders.get(hold.legal_entity, hold.sales_order) if hold else None
             if hold is None or not hold.is_open or order is None:
                 return None
-            today = rt.clock.today()
-            now = rt.clock.now()
-            rules = applicable(rules_for(uow, rt, entity), scope_facts(stored))
-            gathered = gather(uow, entity, stored, order, rules, today)
-            outcome = evaluate_rules(rules, gathered.facts)
-            firing = {(r.code.value, r.scope.value if r.scope else None) for r in outcome.reasons}
-            evaluated = hold.evaluate(firing, at=now)
-            released = False
-            params = entity.parameters
-            if evaluated.ready_to_release and not evaluated.is_forced:
-                final = evaluated.release(
-                    reason=params.release_reason_ready,
-                    review_date=None,
-                    with_posting=params.auto_release_with_posting,
-                    at=now,
-                    by=actor.name,
-                )
-                released = True
-            else:
-                final = evaluated
-            uow.holds.update(final)
-            uow.holds.add_history(
-                hold.id,
-                now,
+            item = reevaluate_hold(
+                uow,
+                rt,
                 actor.name,
-                "evaluated",
-                {
-                    "ready_to_release": evaluated.ready_to_release,
-                    "reasons": [
-                        {"code": r.reason.code.value, "valid": r.valid} for r in evaluated.reasons
-                    ],
-                },
+                entity,
+                stored,
+                hold,
+                order,
+                release_reason=entity.parameters.release_reason_ready,
+                cause="evaluate for release",
             )
-            if released:
-                uow.holds.add_history(
-                    hold.id,
-                    now,
-                    actor.name,
-                    "released",
-                    {
-                        "reason": params.release_reason_ready,
-                        "automatic": True,
-                        "with_posting": params.auto_release_with_posting,
-                    },
-                )
-                _mark_order_released(uow, rt, entity, final, order)
-                events.record(
-                    uow,
-                    now,
-                    EventType.HOLD_RELEASED,
-                    hold.legal_entity,
-                    hold.id,
-                    serialize.hold(final),
-                )
-            elif evaluated.reasons != hold.reasons or evaluated.ready_to_release:
-                events.record(
-                    uow,
-                    now,
-                    EventType.HOLD_UPDATED,
-                    hold.legal_entity,
-                    hold.id,
-                    serialize.hold(final),
-                )
             uow.commit()
-            return {
-                "id": hold.id,
-                "legal_entity": hold.legal_entity,
-                "sales_order": hold.sales_order,
-                "ready_to_release": evaluated.ready_to_release,
-                "released": released,
-                "reasons": [
-                    {
-                        "code": r.reason.code.value,
-                        "scope": r.reason.scope.value if r.reason.scope else None,
-                        "valid": r.valid,
-                    }
-                    for r in evaluated.reasons
-                ],
-            }
+            return item
 
     return run_with_retries(work)
 
@@ -363,30 +413,26 @@ def evaluate_for_release(
     legal_entity: str | None = None,
     customer: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Evaluate the selected open holds, or all the caller may work on (optionally of one
-    customer); each hold in its own transaction. A hold whose evaluation cannot run (e.g. an
-    exchange rate is missing) is reported with the error's code and left as it was."""
+    """Evaluate the selected open holds, or the open holds of one legal entity (optionally of
+    one customer); each hold in its own transaction. A scope is required: an action on every
+    hold the caller sees, from one click with nothing selected, is refused (422
+    ``scope_required``). A hold whose evaluation cannot run (e.g. an exchange rate is
+    missing) is reported with the error's code and left as it was."""
+    if hold_ids is None and legal_entity is None:
+        raise ScopeRequiredError(
+            "name the holds (hold_ids) or the legal entity (legal_entity, optionally with "
+            "customer) to evaluate"
+        )
+    if hold_ids is not None and (legal_entity is not None or customer is not None):
+        raise DomainError("give either hold_ids or legal_entity/customer, not both")
+    if customer is not None and legal_entity is None:
+        raise ScopeRequiredError("a customer is named within its legal entity: add legal_entity")
     authorize(actor, Permission.WORK_HOLDS, legal_entity)
     ids: list[str]
     if hold_ids is not None:
         ids = list(dict.fromkeys(hold_ids))
     else:
-        scope: tuple[str, ...] | None
-        if legal_entity is not None:
-            scope = (legal_entity,)
-        elif actor.legal_entities is not None:
-            scope = tuple(sorted(actor.legal_entities))
-        else:
-            scope = None
-        ids = []
-        with rt.uow(read_only=True) as uow:
-            after: str | None = None
-            while True:
-                page = uow.worklist.open_hold_ids(scope, customer, after, 1000)
-                ids.extend(page)
-                if len(page) < 1000:
-                    break
-                after = page[-1]
+        ids = open_hold_ids(rt, legal_entity, customer)
     items = []
     for hold_id in ids:
         try:
@@ -398,6 +444,7 @@ def evaluate_for_release(
                     "ready_to_release": False,
                     "released": False,
                     "reasons": [],
+                    "still_blocking": [],
                     "error": {"code": error.code, "detail": str(error)},
                 }
             )
@@ -411,10 +458,35 @@ def evaluate_for_release(
                     "ready_to_release": False,
                     "released": False,
                     "reasons": [],
+                    "still_blocking": [],
                     "error": {"code": "hold_not_open", "detail": "not an open hold of yours"},
                 }
             )
     return items
+
+
+def open_hold_ids(rt: Runtime, legal_entity: str | None, customer: str | None) -> list[str]:
+    """The ids of the open holds of a legal entity (optionally of one customer)."""
+    scope = (legal_entity,) if legal_entity is not None else None
+    ids: list[str] = []
+    with rt.uow(read_only=True) as uow:
+        after: str | None = None
+        while True:
+            page = uow.worklist.open_hold_ids(scope, customer, after, 1000)
+            ids.extend(page)
+            if len(page) < 1000:
+                break
+            after = page[-1]
+    return ids
+
+
+def count_open_holds(
+    rt: Runtime, actor: Principal, legal_entity: str, customer: str | None = None
+) -> int:
+    """How many open holds evaluate-for-release of this scope would act on (the web asks
+    for confirmation naming the number)."""
+    authorize(actor, Permission.WORK_HOLDS, legal_entity)
+    return len(open_hold_ids(rt, legal_entity, customer))
 
 
 def _forced_reason(uow: UnitOfWork, legal_entity: str, reason: str) -> Reason:

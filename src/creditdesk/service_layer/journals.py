@@ -103,7 +103,7 @@ def require_journal(
 def create_journal(
     rt: Runtime, actor: Principal, legal_entity: str, type: str, description: str
 ) -> dict[str, Any]:
-    authorize(actor, Permission.MANAGE_LIMITS, legal_entity)
+    authorize(actor, Permission.PREPARE_JOURNALS, legal_entity)
     kind = JournalType(type)
 
     def work() -> dict[str, Any]:
@@ -196,9 +196,11 @@ def _check_overlaps(
     check_no_overlap(((r.target, p) for r, p in new_lines), existing)
 
 
-def _authorize_target(actor: Principal, target: Target) -> None:
+def _authorize_target(
+    actor: Principal, target: Target, permission: Permission = Permission.MANAGE_LIMITS
+) -> None:
     if target.credit_group is not None:
-        authorize_all_entities(actor, Permission.MANAGE_LIMITS)
+        authorize_all_entities(actor, permission)
 
 
 def add_line(
@@ -215,9 +217,9 @@ def add_line(
     end: date | None,
 ) -> dict[str, Any]:
     """Add one line by hand (B60: a customer or a group; B61: the dates of the type)."""
-    authorize(actor, Permission.MANAGE_LIMITS, legal_entity)
+    authorize(actor, Permission.PREPARE_JOURNALS, legal_entity)
     target = Target.of(customer, credit_group)
-    _authorize_target(actor, target)
+    _authorize_target(actor, target, Permission.PREPARE_JOURNALS)
 
     def work() -> dict[str, Any]:
         with rt.uow() as uow:
@@ -395,11 +397,11 @@ def generate_lines(
 ) -> dict[str, Any]:
     """Generate lines from existing customers or groups, or from automatic credit limits; a
     target that already has a line gets the new one in its place (safe to run again)."""
-    authorize(actor, Permission.MANAGE_LIMITS, legal_entity)
+    authorize(actor, Permission.PREPARE_JOURNALS, legal_entity)
     if request.source not in GENERATE_SOURCES:
         raise DomainError(f"source must be one of {', '.join(GENERATE_SOURCES)}")
     if request.source == "credit_groups":
-        authorize_all_entities(actor, Permission.MANAGE_LIMITS)
+        authorize_all_entities(actor, Permission.PREPARE_JOURNALS)
     if request.source != "automatic" and request.value is None:
         raise DomainError("generating from existing limits needs an adjustment value")
 

@@ -64,6 +64,7 @@ class SalesOrder:
     released_with_posting: bool | None = None
     grace_until: date | None = None
     rejected_at: datetime | None = None
+    intercompany: bool = False
 
     @property
     def counted_open(self) -> Money:

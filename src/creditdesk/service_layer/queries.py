@@ -15,7 +15,7 @@ from creditdesk.service_layer import limit_sources, serialize
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.customers import require_customer
 from creditdesk.service_layer.errors import PermissionDeniedError
-from creditdesk.service_layer.groups import require_group
+from creditdesk.service_layer.groups import require_group, require_visible_group
 from creditdesk.service_layer.ports import StoredCustomer, UnitOfWork
 from creditdesk.service_layer.rates import RateBook
 from creditdesk.service_layer.runtime import Runtime
@@ -138,7 +138,7 @@ def group_aged_balances(
     authorize(actor, Permission.READ)
     day = as_of or rt.clock.today()
     with rt.uow(read_only=True) as uow:
-        group = require_group(uow, group_id)
+        group = require_visible_group(uow, actor, group_id)
         members = uow.customers.members(group_id)
         hidden = [
             m.customer.legal_entity for m in members if not actor.sees(m.customer.legal_entity)

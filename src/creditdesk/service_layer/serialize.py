@@ -180,6 +180,7 @@ def parameters(value: CreditParameters) -> dict[str, Any]:
         "release_reason_ready": value.release_reason_ready,
         "release_reason_cancel": value.release_reason_cancel,
         "release_reason_modified": value.release_reason_modified,
+        "exclude_intercompany_orders": value.exclude_intercompany_orders,
         "checkpoints": [
             {
                 "checkpoint": row.checkpoint.value,

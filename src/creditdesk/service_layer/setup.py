@@ -18,6 +18,7 @@ from creditdesk.domain.errors import (
 )
 from creditdesk.domain.money import currency
 from creditdesk.domain.rules import (
+    AccountStatusHold,
     BlockingRule,
     RuleKind,
     RuleType,
@@ -164,6 +165,7 @@ _BOOL_PARAMETERS = (
     "skip_rules_after_release",
     "ignore_blank_expiry",
     "auto_release_with_posting",
+    "exclude_intercompany_orders",
 )
 _REASON_PARAMETERS = ("release_reason_ready", "release_reason_cancel", "release_reason_modified")
 
@@ -307,7 +309,7 @@ def _bump_setup(uow: UnitOfWork, entity: LegalEntity, rt: Runtime) -> None:
 
 
 REASON_TYPES = ("hold", "release", "status")
-HOLD_SETTINGS = ("none", "invoicing", "all")
+HOLD_SETTINGS = tuple(setting.value for setting in AccountStatusHold)
 
 
 def put_reason(

@@ -278,6 +278,8 @@ def check_facts(
     customer_settlement_discount: str | None = None,
     settlement_discount_ranks: dict[str, int] | None = None,
     check_settlement_discount_increase: bool = False,
+    account_status_holds: bool = False,
+    every_limit: bool = False,
 ) -> CheckFacts:
     """The facts of one order check, all in EUR. ``oldest_due`` derives the days overdue."""
     if oldest_due is not None:
@@ -320,6 +322,8 @@ def check_facts(
         check_settlement_discount_increase=check_settlement_discount_increase,
         payment_terms_ranks=payment_terms_ranks or {},
         settlement_discount_ranks=settlement_discount_ranks or {},
+        account_status_holds=account_status_holds,
+        every_limit=every_limit,
     )
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from creditdesk.domain.errors import HoldNotOpenError
-from creditdesk.domain.holds import Hold, HoldStatus
+from creditdesk.domain.holds import Hold, HoldReason, HoldStatus
+from creditdesk.domain.limits import LimitScope
+from creditdesk.domain.rules import Reason, ReasonCode
 from tests.unit.domain.builders import a_hold
 
 CLOSED_AT = datetime(2025, 4, 1, 14, 30, tzinfo=UTC)
@@ -115,3 +118,80 @@ def test_a_released_hold_cannot_be_released_again() -> None:
 
     with pytest.raises(HoldNotOpenError):
         release(released)
+
+
+# --- evaluate for release (B50–B52): every reason brought up to date ---------------------------
+
+
+def _reason(code: ReasonCode, scope: LimitScope | None = None, note: str = "") -> Reason:
+    return Reason(code, f"{code.value} {note}".strip(), scope=scope)
+
+
+def _held(*reasons: Reason) -> Hold:
+    return replace(a_hold(), reasons=tuple(HoldReason(r) for r in reasons))
+
+
+EVALUATED_AT = datetime(2025, 4, 2, 8, 0, tzinfo=UTC)
+
+
+def test_a_reason_that_still_fires_stays_valid_with_todays_figures() -> None:
+    hold = _held(_reason(ReasonCode.CREDIT_LIMIT_EXCEEDED, LimitScope.INDIVIDUAL, "old"))
+    today = _reason(ReasonCode.CREDIT_LIMIT_EXCEEDED, LimitScope.INDIVIDUAL, "new")
+
+    evaluated = hold.evaluate([today], at=EVALUATED_AT)
+
+    assert [(r.reason.message, r.valid) for r in evaluated.reasons] == [
+        ("credit_limit_exceeded new", True)
+    ]
+    assert evaluated.ready_to_release is False
+
+
+def test_a_reason_that_no_longer_fires_is_kept_marked_invalid_and_the_hold_is_ready() -> None:
+    hold = _held(_reason(ReasonCode.DAYS_OVERDUE))
+
+    evaluated = hold.evaluate([], at=EVALUATED_AT)
+
+    assert [(r.reason.code, r.valid) for r in evaluated.reasons] == [
+        (ReasonCode.DAYS_OVERDUE, False)
+    ]
+    assert evaluated.ready_to_release is True
+    assert evaluated.blocking_reasons == ()
+
+
+def test_a_reason_that_started_firing_after_the_hold_was_placed_keeps_it() -> None:
+    hold = _held(_reason(ReasonCode.DAYS_OVERDUE))
+    grown = _reason(ReasonCode.CREDIT_LIMIT_EXCEEDED, LimitScope.INDIVIDUAL)
+
+    evaluated = hold.evaluate([grown], at=EVALUATED_AT)
+
+    assert [(r.reason.code, r.valid) for r in evaluated.reasons] == [
+        (ReasonCode.DAYS_OVERDUE, False),
+        (ReasonCode.CREDIT_LIMIT_EXCEEDED, True),
+    ]
+    assert evaluated.ready_to_release is False
+    assert evaluated.blocking_reasons == (grown,)
+
+
+def test_a_hold_on_the_individual_limit_is_kept_when_the_group_limit_fails_too() -> None:
+    hold = _held(_reason(ReasonCode.CREDIT_LIMIT_EXCEEDED, LimitScope.INDIVIDUAL))
+    firing = [
+        _reason(ReasonCode.CREDIT_LIMIT_EXCEEDED, LimitScope.GROUP),
+        _reason(ReasonCode.CREDIT_LIMIT_EXCEEDED, LimitScope.INDIVIDUAL),
+    ]
+
+    evaluated = hold.evaluate(firing, at=EVALUATED_AT)
+
+    assert all(r.valid for r in evaluated.reasons)
+    assert {r.reason.scope for r in evaluated.reasons} == {LimitScope.GROUP, LimitScope.INDIVIDUAL}
+    assert evaluated.ready_to_release is False
+
+
+def test_a_forced_reason_stays_valid_and_blocking_whatever_fires() -> None:
+    forced = _reason(ReasonCode.FORCED)
+    hold = _held(forced, _reason(ReasonCode.DAYS_OVERDUE))
+
+    evaluated = hold.evaluate([], at=EVALUATED_AT)
+
+    assert evaluated.is_forced
+    assert evaluated.blocking_reasons == (forced,)
+    assert evaluated.evaluated_at == EVALUATED_AT

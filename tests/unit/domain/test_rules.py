@@ -9,7 +9,13 @@ from decimal import Decimal
 import pytest
 
 from creditdesk.domain.limits import LimitScope
-from creditdesk.domain.rules import ReasonCode, RuleKind, ValueType, evaluate_rules
+from creditdesk.domain.rules import (
+    ReasonCode,
+    RuleKind,
+    ValueType,
+    account_status_holds,
+    evaluate_rules,
+)
 from tests.unit.domain.builders import (
     CUSTOMER,
     a_group,
@@ -674,3 +680,87 @@ def test_the_trace_tells_which_rules_fired() -> None:
         "blocking rule terms_of_payment Net90 (all): does not fire",
         "blocking rule sales_order_amount 50000 (all): fires",
     )
+
+
+# --- SPEC decisions of v1.1: exclusions at equality, account status hold settings, every limit --
+
+
+def test_an_amount_exclusion_applies_when_the_overdue_total_equals_its_amount() -> None:
+    exclusion = overdue_total_exclusion("1,000", table="US-001", release_sales_order=True)
+    facts = check_facts(account="US-001", oldest_overdue_days=80, overdue="1,000")
+
+    outcome = evaluate_rules([days_overdue_rule(61), exclusion], facts)
+
+    assert outcome.reasons == ()
+    assert outcome.released_by == exclusion
+
+
+def test_a_days_exclusion_applies_at_its_days_like_the_amount_exclusion_at_its_amount() -> None:
+    rules = [days_overdue_rule(30), days_overdue_exclusion(60, table="US-001")]
+
+    at_days = evaluate_rules(rules, check_facts(account="US-001", oldest_overdue_days=60))
+    beyond = evaluate_rules(rules, check_facts(account="US-001", oldest_overdue_days=61))
+
+    assert at_days.reasons == ()
+    assert reason_codes(beyond) == [ReasonCode.DAYS_OVERDUE]
+
+
+@pytest.mark.parametrize(
+    ("setting", "checkpoint", "holds"),
+    [
+        ("all", "confirmation", True),
+        ("all", "invoice", True),
+        ("invoicing", "invoice", True),
+        ("invoicing", "confirmation", False),
+        ("invoicing", "packing_slip", False),
+        ("none", "invoice", False),
+        (None, "invoice", False),
+    ],
+)
+def test_an_account_status_holds_by_its_setting_at_the_checkpoints_it_names(
+    setting: str | None, checkpoint: str, holds: bool
+) -> None:
+    assert account_status_holds(setting, checkpoint) is holds
+
+
+def test_an_account_status_that_holds_gives_its_reason_without_any_rule() -> None:
+    facts = check_facts(account_status="STOP", account_status_holds=True)
+
+    outcome = evaluate_rules([], facts)
+
+    assert reason_codes(outcome) == [ReasonCode.ACCOUNT_STATUS]
+    assert outcome.reasons[0].details == {"account_status": "STOP"}
+
+
+def test_an_account_status_hold_is_not_lifted_by_a_releasing_exclusion() -> None:
+    exclusion = overdue_total_exclusion("1,000", table="US-001", release_sales_order=True)
+    facts = check_facts(account="US-001", account_status="STOP", account_status_holds=True)
+
+    outcome = evaluate_rules([exclusion], facts)
+
+    assert reason_codes(outcome) == [ReasonCode.ACCOUNT_STATUS]
+
+
+def test_an_account_status_rule_and_setting_together_give_one_reason() -> None:
+    facts = check_facts(account_status="STOP", account_status_holds=True)
+
+    outcome = evaluate_rules([account_status_rule("STOP")], facts)
+
+    assert reason_codes(outcome) == [ReasonCode.ACCOUNT_STATUS]
+
+
+def test_testing_every_limit_reports_the_individual_limit_too_when_the_group_fails() -> None:
+    facts = check_facts(
+        limit="100",
+        balance="50",
+        order="120",
+        group=a_group("150", exposure="50"),
+        every_limit=True,
+    )
+
+    outcome = evaluate_rules([credit_limit_used_rule("100")], facts)
+
+    assert [(r.code, r.scope) for r in outcome.reasons] == [
+        (ReasonCode.CREDIT_LIMIT_EXCEEDED, LimitScope.GROUP),
+        (ReasonCode.CREDIT_LIMIT_EXCEEDED, LimitScope.INDIVIDUAL),
+    ]

@@ -128,6 +128,7 @@ class CreditParametersIn(Input):
     skip_rules_after_release: StrictBool | None = None
     ignore_blank_expiry: StrictBool | None = None
     auto_release_with_posting: StrictBool | None = None
+    exclude_intercompany_orders: StrictBool | None = None
     release_reason_ready: StrictStr | None = None
     release_reason_cancel: StrictStr | None = None
     release_reason_modified: StrictStr | None = None
@@ -220,6 +221,7 @@ class SalesOrderIn(Input):
     settlement_discount: StrictStr | None = Field(default=None, max_length=40)
     status: Literal["open", "cancelled"] = "open"
     exclude: StrictBool = False
+    intercompany: StrictBool = False
 
 
 class PackingSlipIn(Input):

@@ -159,36 +159,40 @@ def holds_reject(
 
 @holds_app.command("evaluate")
 def holds_evaluate(
-    hold_ids: Annotated[list[str] | None, typer.Argument(help="holds (default: all open)")] = None,
-    legal_entity: Annotated[str | None, typer.Option(help="only this legal entity")] = None,
+    hold_ids: Annotated[
+        list[str] | None, typer.Argument(help="holds (or --legal-entity for all its open holds)")
+    ] = None,
+    legal_entity: Annotated[
+        str | None, typer.Option(help="every open hold of this legal entity")
+    ] = None,
     customer: Annotated[str | None, typer.Option(help="only this customer account")] = None,
 ) -> None:
-    """Evaluate for release: re-run the rules; holds with no valid reason are released
-    automatically unless forced. Safe to re-run."""
+    """Evaluate for release: re-run every rule and limit; holds with no blocking reason left
+    are released automatically unless forced. Name the holds or a legal entity. Safe to
+    re-run."""
     with runtime() as rt:
         if hold_ids:
+            if legal_entity is not None or customer is not None:
+                raise typer.BadParameter("give hold ids or --legal-entity, not both")
             selected = list(hold_ids)
         else:
-            selected = [
-                h["id"]
-                for h in holds.list_holds(
-                    rt,
-                    SYSTEM,
-                    status="on_hold",
-                    legal_entity=legal_entity,
-                    customer=customer,
-                    limit=1_000_000,
+            if legal_entity is None:
+                raise typer.BadParameter(
+                    "name the holds to evaluate, or --legal-entity for all its open holds"
                 )
-            ]
+            selected = holds.open_hold_ids(rt, legal_entity, customer)
         results: list[dict[str, Any]] = []
         with Progress(console=_out(), transient=True) as progress:
             task = progress.add_task("evaluating holds", total=len(selected))
             for hold_id in selected:
                 results.extend(holds.evaluate_for_release(rt, SYSTEM, hold_ids=[hold_id]))
                 progress.advance(task)
-    table = Table("hold", "sales order", "ready to release", "released", "reasons")
+    table = Table("hold", "sales order", "ready to release", "released", "still blocking")
     for item in results:
-        reasons = ", ".join(f"{r['code']}{'' if r['valid'] else ' ✗'}" for r in item["reasons"])
+        reasons = ", ".join(
+            r["code"] + (f" ({r['scope']})" if r.get("scope") else "")
+            for r in item["still_blocking"]
+        )
         if "error" in item:
             reasons = f"error: {item['error']['code']}"
         table.add_row(

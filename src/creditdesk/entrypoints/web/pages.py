@@ -310,21 +310,41 @@ def reject(
     return _back(next, "/holds")
 
 
-@router.post("/holds/evaluate", dependencies=POST)
+@router.post("/holds/evaluate", dependencies=POST, response_model=None)
 def evaluate(
     ctx: Ctx = Depends(signed_in),
     hold_id: list[str] = Form([]),
     legal_entity: str = Form(""),
+    confirm: str = Form(""),
     next: str = Form("/holds"),
-) -> RedirectResponse:
-    """Re-run the rules for the selected holds (or every open hold the user may work on):
-    holds whose reasons no longer apply become ready to release, or are released."""
+) -> Response:
+    """Re-run every rule and limit for the selected holds. With none selected it acts on the
+    open holds of the legal entity the list is filtered by, after a confirmation that names
+    how many holds that is; with no legal entity either, nothing is evaluated."""
+    if not hold_id and not legal_entity:
+        ctx.flash(
+            "error",
+            ctx.t.gettext(
+                "Select the holds to evaluate, or filter the list by a legal entity to "
+                "evaluate all its open holds."
+            ),
+        )
+        return _back(next, "/holds")
+    if not hold_id and confirm != "yes":
+
+        def ask() -> HTMLResponse:
+            count = holds.count_open_holds(ctx.rt, ctx.principal, legal_entity)
+            return ctx.render(
+                "confirm_evaluate.html", legal_entity=legal_entity, count=count, next=next
+            )
+
+        return _page(ctx, ask)
     try:
         items = holds.evaluate_for_release(
             ctx.rt,
             ctx.principal,
             hold_ids=hold_id or None,
-            legal_entity=None if hold_id else legal_entity or None,
+            legal_entity=None if hold_id else legal_entity,
             customer=None,
         )
     except CreditDeskError as error:
@@ -457,6 +477,7 @@ def group_page(group_id: str, ctx: Ctx = Depends(signed_in)) -> Response:
             buckets=BUCKETS,
             offers=offers if offers and offers.get("group") == group_id else None,
             entities=entities,
+            can_change=groups.may_change(ctx.rt, actor, group_id),
         )
 
     return _page(ctx, build)
@@ -511,6 +532,7 @@ BOOL_PARAMETERS = (
     ("skip_rules_after_release", N_("Skip rules after release")),
     ("ignore_blank_expiry", N_("Ignore a blank expiration date")),
     ("auto_release_with_posting", N_("Release automatically with posting")),
+    ("exclude_intercompany_orders", N_("Exclude intercompany orders")),
 )
 
 
@@ -755,6 +777,27 @@ def post_journal(
         ctx.flash("error", _error_message(ctx.t, error))
     else:
         ctx.flash("ok", ctx.t.gettext("The journal is posted."))
+    return RedirectResponse(f"/journals/{legal_entity}/{journal_id}", status_code=303)
+
+
+@router.post("/journals/{legal_entity}/{journal_id}/submit", dependencies=POST)
+def submit_journal(
+    legal_entity: str, journal_id: str, ctx: Ctx = Depends(signed_in)
+) -> RedirectResponse:
+    """Submit the journal to the legal entity's journal workflow (a clerk prepares, the
+    approvers decide)."""
+    try:
+        items = workflows.submit_journal(ctx.rt, ctx.principal, legal_entity, journal_id)
+    except CreditDeskError as error:
+        ctx.flash("error", _workflow_error(ctx.t, error))
+    else:
+        ctx.flash(
+            "ok",
+            ctx.t.gettext(
+                "The journal is submitted for approval (%(count)s items).",
+                count=ctx.t.number(len(items)),
+            ),
+        )
     return RedirectResponse(f"/journals/{legal_entity}/{journal_id}", status_code=303)
 
 

@@ -80,6 +80,7 @@ def put_sales_order(
             body.settlement_discount,
             body.status,
             body.exclude,
+            body.intercompany,
         ),
     )
     return result
