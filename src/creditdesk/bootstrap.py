@@ -16,8 +16,10 @@ from creditdesk.adapters.db import WalCheckpointer, make_engine
 from creditdesk.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from creditdesk.adapters.webhook_sender import HttpxWebhookSender
 from creditdesk.config import Settings
+from creditdesk.domain.workflows import WorkflowKind
+from creditdesk.service_layer import holds, journals
 from creditdesk.service_layer.events import DeliveryReport, deliver_due
-from creditdesk.service_layer.runtime import Runtime
+from creditdesk.service_layer.runtime import CompletionTask, Runtime
 from creditdesk.service_layer.tokens import ensure_token
 
 logger = logging.getLogger("creditdesk")
@@ -36,12 +38,22 @@ def upgrade_database(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def approval_completions() -> dict[str, CompletionTask]:
+    """What each kind of approved workflow item does when it completes."""
+    return {
+        WorkflowKind.CREDIT_HOLD_RELEASE.value: holds.complete_release_item,
+        WorkflowKind.CREDIT_LIMIT_JOURNAL.value: journals.complete_journal_item,
+        WorkflowKind.CREDIT_LIMIT_JOURNAL_LINE.value: journals.complete_journal_item,
+    }
+
+
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     engine = engine or make_engine(settings.database_url)
     runtime = Runtime(
         uow=SqlAlchemyUnitOfWorkFactory(engine),
         bulk_documents=SqlBulkDocuments.of,
         aging_queries=SqlAgingQueries.of,
+        completions=approval_completions(),
     )
     if settings.admin_token:
         ensure_token(runtime, "admin (CREDITDESK_ADMIN_TOKEN)", "admin", settings.admin_token)

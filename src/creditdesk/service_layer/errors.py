@@ -72,3 +72,7 @@ class RetryableError(ApplicationError):
     whole use case may be run again."""
 
     code = "concurrent_update"
+
+
+class JournalNotFoundError(NotFoundError):
+    code = "journal_not_found"

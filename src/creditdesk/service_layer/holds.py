@@ -18,6 +18,7 @@ from creditdesk.domain.exposure import ExposureDelta
 from creditdesk.domain.holds import Hold, HoldReason, HoldStatus
 from creditdesk.domain.rules import Reason, ReasonCode, applicable, evaluate_rules
 from creditdesk.domain.setup import Checkpoint
+from creditdesk.domain.workflows import Completion, WorkflowItem
 from creditdesk.service_layer import events, serialize, workflows
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.checks import (
@@ -218,6 +219,31 @@ def reject_hold(
             return body
 
     return run_with_retries(work)
+
+
+def complete_release_item(uow: UnitOfWork, rt: Runtime, by: str, item: WorkflowItem) -> None:
+    """The completion task of an approved hold release workflow item: reject, or release with
+    or without posting as the workflow's completion says."""
+    if item.action == "reject":
+        apply_reject(
+            uow,
+            rt,
+            by,
+            item.subject,
+            reason=item.details.get("reason"),
+            note=item.details.get("note"),
+        )
+        return
+    review = item.details.get("review_date")
+    apply_release(
+        uow,
+        rt,
+        by,
+        item.subject,
+        reason=item.details.get("reason"),
+        review_date=date.fromisoformat(review) if review else None,
+        with_posting=item.completion == Completion.RELEASE_WITH_POSTING,
+    )
 
 
 def apply_reject(

@@ -35,7 +35,8 @@ from creditdesk.domain.adjustments import (
 from creditdesk.domain.errors import DomainError, ExpirationDateRequiredError
 from creditdesk.domain.groups import CreditGroup
 from creditdesk.domain.money import Money
-from creditdesk.service_layer import serialize
+from creditdesk.domain.workflows import ItemStatus, WorkflowItem, WorkflowKind
+from creditdesk.service_layer import serialize, workflows
 from creditdesk.service_layer.auth import (
     Permission,
     Principal,
@@ -43,7 +44,7 @@ from creditdesk.service_layer.auth import (
     authorize_all_entities,
 )
 from creditdesk.service_layer.customers import require_customer
-from creditdesk.service_layer.errors import NotFoundError, RetryableError
+from creditdesk.service_layer.errors import JournalNotFoundError, RetryableError
 from creditdesk.service_layer.groups import require_group
 from creditdesk.service_layer.ports import StoredCustomer, UnitOfWork, run_with_retries
 from creditdesk.service_layer.rates import RateBook
@@ -51,10 +52,6 @@ from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
 
 GENERATE_SOURCES = ("customers", "credit_groups", "automatic")
-
-
-class JournalNotFoundError(NotFoundError):
-    code = "journal_not_found"
 
 
 def journal_number(number: int) -> str:
@@ -485,8 +482,6 @@ def post_journal(
 ) -> dict[str, Any]:
     """Apply every line (B63) and mark the journal posted; a posted journal answers 409
     ``journal_posted``, an active journal workflow without approval 409 ``workflow_required``."""
-    from creditdesk.service_layer import workflows
-
     authorize(actor, Permission.MANAGE_LIMITS, legal_entity)
 
     def work() -> dict[str, Any]:
@@ -504,12 +499,22 @@ def post_journal(
     return run_with_retries(work)
 
 
-def line_risk_group(uow: UnitOfWork, legal_entity: str, line: JournalLine) -> str | None:
-    """The risk group of a line's customer (a credit group line has none)."""
-    if line.target.customer is None:
-        return None
-    found = uow.customers.get(legal_entity, line.target.customer)
-    return found.customer.credit.risk_group if found is not None else None
+def complete_journal_item(uow: UnitOfWork, rt: Runtime, by: str, item: WorkflowItem) -> None:
+    """The completion task of an approved journal (or journal line) workflow item: post the
+    journal, once every line that needs approval is approved."""
+    journal_id = str(item.details["journal"])
+    if item.kind == WorkflowKind.CREDIT_LIMIT_JOURNAL_LINE:
+        journal = require_journal(uow, item.legal_entity, journal_id)
+        for other in journal.lines:
+            subject = f"{item.legal_entity}/{journal_id}/{other.line_no}"
+            pending = [
+                i
+                for i in uow.workflows.items_for(item.kind, subject)
+                if i.status == ItemStatus.PENDING
+            ]
+            if pending:
+                return
+    post_in(uow, rt, by, item.legal_entity, journal_id)
 
 
 def post_in(uow: UnitOfWork, rt: Runtime, by: str, legal_entity: str, journal_id: str) -> Journal:

@@ -6,17 +6,23 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from creditdesk.domain.rules import BlockingRule
+from creditdesk.domain.workflows import WorkflowItem
 from creditdesk.service_layer.auth import Principal
-from creditdesk.service_layer.ports import Clock, IdFactory, UnitOfWorkFactory
+from creditdesk.service_layer.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from creditdesk.service_layer.aging_report import AgingQueriesFactory
     from creditdesk.service_layer.bulk_import import BulkStoreFactory
+
+
+CompletionTask = Callable[[UnitOfWork, "Runtime", str, WorkflowItem], None]
+"""Carries out an approved workflow item in the caller's transaction, as ``by``."""
 
 
 class SystemClock:
@@ -96,3 +102,6 @@ class Runtime:
     bulk_documents: BulkStoreFactory | None = None
     # the set-based aging report query (bound by bootstrap to the SQL adapter)
     aging_queries: AgingQueriesFactory | None = None
+    # what an approved workflow item does, per workflow kind (registered by bootstrap: the
+    # approval engine knows no use case of the features it approves for)
+    completions: Mapping[str, CompletionTask] = field(default_factory=dict)

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from creditdesk.domain.adjustments import Journal, JournalLine
 from creditdesk.domain.errors import (
     CreditDeskError,
     DomainError,
@@ -35,7 +36,7 @@ from creditdesk.domain.workflows import (
 )
 from creditdesk.service_layer import events, serialize
 from creditdesk.service_layer.auth import Permission, Principal, Role, authorize
-from creditdesk.service_layer.errors import HoldNotFoundError, NotFoundError
+from creditdesk.service_layer.errors import HoldNotFoundError, JournalNotFoundError, NotFoundError
 from creditdesk.service_layer.ports import UnitOfWork, run_with_retries
 from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
@@ -307,14 +308,17 @@ def submit_journal(
 ) -> list[dict[str, Any]]:
     """Submit a journal: one item for a header-level workflow, or one per line that meets the
     criteria of a line-level workflow (lines that do not need approval need none)."""
-    from creditdesk.service_layer import journals
-
     authorize(actor, Permission.PREPARE_JOURNALS, legal_entity)
 
     def work() -> list[dict[str, Any]]:
         with rt.uow() as uow:
             require_entity(uow, legal_entity)
-            journal = journals.require_journal(uow, legal_entity, journal_id)
+            journal = uow.journals.get(legal_entity, journal_id)
+            if journal is None:
+                raise JournalNotFoundError(
+                    f"credit limit journal {journal_id} does not exist in {legal_entity}",
+                    journal=journal_id,
+                )
             journal.ensure_open()
             header = active_definition(uow, legal_entity, WorkflowKind.CREDIT_LIMIT_JOURNAL)
             lines = active_definition(uow, legal_entity, WorkflowKind.CREDIT_LIMIT_JOURNAL_LINE)
@@ -341,7 +345,7 @@ def submit_journal(
             else:
                 assert lines is not None
                 for line in journal.lines:
-                    risk_group = journals.line_risk_group(uow, legal_entity, line)
+                    risk_group = line_risk_group(uow, legal_entity, line)
                     if not lines.criteria.needs_approval(
                         line.current_limit, line.new_limit, risk_group
                     ):
@@ -372,7 +376,7 @@ def submit_journal(
     return run_with_retries(work)
 
 
-def _journal_total(journal: Any) -> Money | None:
+def _journal_total(journal: Journal) -> Money | None:
     total: Money | None = None
     for line in journal.lines:
         if total is None:
@@ -384,12 +388,19 @@ def _journal_total(journal: Any) -> Money | None:
     return total
 
 
-def require_journal_approval(uow: UnitOfWork, legal_entity: str, journal: Any) -> None:
+def line_risk_group(uow: UnitOfWork, legal_entity: str, line: JournalLine) -> str | None:
+    """The risk group of a line's customer (a credit group line has none): a line-level
+    workflow's criteria may name risk groups."""
+    if line.target.customer is None:
+        return None
+    found = uow.customers.get(legal_entity, line.target.customer)
+    return found.customer.credit.risk_group if found is not None else None
+
+
+def require_journal_approval(uow: UnitOfWork, legal_entity: str, journal: Journal) -> None:
     """Guard of journal posting: with a header workflow the journal needs an approved item;
     with a line workflow every line that meets the criteria needs one. Approved items are
     completed by the posting."""
-    from creditdesk.service_layer import journals
-
     subject = f"{legal_entity}/{journal.id}"
     if active_definition(uow, legal_entity, WorkflowKind.CREDIT_LIMIT_JOURNAL) is not None:
         _complete_approved(uow, WorkflowKind.CREDIT_LIMIT_JOURNAL, subject, "post")
@@ -397,7 +408,7 @@ def require_journal_approval(uow: UnitOfWork, legal_entity: str, journal: Any) -
     if lines is None:
         return
     for line in journal.lines:
-        risk_group = journals.line_risk_group(uow, legal_entity, line)
+        risk_group = line_risk_group(uow, legal_entity, line)
         if lines.criteria.needs_approval(line.current_limit, line.new_limit, risk_group):
             _complete_approved(
                 uow,
@@ -443,47 +454,13 @@ def _require_item(uow: UnitOfWork, actor: Principal, item_id: str) -> WorkflowIt
 
 
 def _run_completion(uow: UnitOfWork, rt: Runtime, item: WorkflowItem) -> None:
-    """The completion task, as the workflow (the approvers' decision), in this transaction."""
-    from creditdesk.service_layer import holds, journals
-
-    by = f"workflow:{item.id}"
-    if item.kind == WorkflowKind.CREDIT_HOLD_RELEASE:
-        if item.action == "reject":
-            holds.apply_reject(
-                uow,
-                rt,
-                by,
-                item.subject,
-                reason=item.details.get("reason"),
-                note=item.details.get("note"),
-            )
-            return
-        with_posting = item.completion == Completion.RELEASE_WITH_POSTING
-        review = item.details.get("review_date")
-        holds.apply_release(
-            uow,
-            rt,
-            by,
-            item.subject,
-            reason=item.details.get("reason"),
-            review_date=date.fromisoformat(review) if review else None,
-            with_posting=with_posting,
-        )
-        return
-    journal_id = str(item.details["journal"])
-    if item.kind == WorkflowKind.CREDIT_LIMIT_JOURNAL_LINE:
-        # post once every line that needs approval is approved
-        journal = journals.require_journal(uow, item.legal_entity, journal_id)
-        for other in journal.lines:
-            subject = f"{item.legal_entity}/{journal_id}/{other.line_no}"
-            pending = [
-                i
-                for i in uow.workflows.items_for(item.kind, subject)
-                if i.status == ItemStatus.PENDING
-            ]
-            if pending:
-                return
-    journals.post_in(uow, rt, by, item.legal_entity, journal_id)
+    """The completion task, as the workflow (the approvers' decision), in this transaction.
+    Holds and journals register their tasks with the runtime (``bootstrap`` wires them), so
+    the approval engine knows no use case of theirs."""
+    task = rt.completions.get(item.kind.value)
+    if task is None:
+        raise RuntimeError(f"no completion task is registered for {item.kind.value} items")
+    task(uow, rt, f"workflow:{item.id}", item)
 
 
 def _completes_now(item: WorkflowItem) -> bool:
