@@ -14,7 +14,7 @@ from creditdesk.adapters.aging_queries import SqlAgingQueries
 from creditdesk.adapters.bulk_queries import SqlBulkDocuments
 from creditdesk.adapters.db import WalCheckpointer, make_engine
 from creditdesk.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from creditdesk.adapters.webhook_sender import HttpxWebhookSender
+from creditdesk.adapters.webhook_sender import HttpxWebhookSender, resolve_host
 from creditdesk.config import Settings
 from creditdesk.service_layer.events import DeliveryReport, deliver_due
 from creditdesk.service_layer.runtime import Runtime
@@ -42,6 +42,8 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         uow=SqlAlchemyUnitOfWorkFactory(engine),
         bulk_documents=SqlBulkDocuments.of,
         aging_queries=SqlAgingQueries.of,
+        resolve_host=resolve_host,
+        webhook_allow_private=settings.webhook_allow_private,
     )
     if settings.admin_token:
         ensure_token(runtime, "admin (CREDITDESK_ADMIN_TOKEN)", "admin", settings.admin_token)

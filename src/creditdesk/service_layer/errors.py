@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from creditdesk.domain.errors import CreditDeskError
+from creditdesk.domain.errors import CreditDeskError, DomainError
 
 
 class ApplicationError(CreditDeskError):
@@ -72,3 +72,11 @@ class RetryableError(ApplicationError):
     whole use case may be run again."""
 
     code = "concurrent_update"
+
+
+class WebhookUrlNotAllowedError(DomainError):
+    """A webhook URL that resolves to a loopback, private, link-local or metadata address, or
+    does not resolve at all (HTTP 422); ``CREDITDESK_WEBHOOK_ALLOW_PRIVATE=true`` allows the
+    first kind, for receivers inside the network."""
+
+    code = "webhook_url_not_allowed"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from creditdesk.domain.rules import BlockingRule
 from creditdesk.service_layer.auth import Principal
-from creditdesk.service_layer.ports import Clock, IdFactory, UnitOfWorkFactory
+from creditdesk.service_layer.ports import Clock, HostResolver, IdFactory, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from creditdesk.service_layer.aging_report import AgingQueriesFactory
@@ -96,3 +96,8 @@ class Runtime:
     bulk_documents: BulkStoreFactory | None = None
     # the set-based aging report query (bound by bootstrap to the SQL adapter)
     aging_queries: AgingQueriesFactory | None = None
+    # name resolution for webhook URLs (bound by bootstrap to the system resolver)
+    resolve_host: HostResolver | None = None
+    # CREDITDESK_WEBHOOK_ALLOW_PRIVATE: webhooks may reach loopback, private and link-local
+    # addresses (receivers inside the network); metadata addresses too, so off by default
+    webhook_allow_private: bool = False
