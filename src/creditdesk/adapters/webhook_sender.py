@@ -63,14 +63,16 @@ class HttpxWebhookSender:
     def post(self, url: str, addresses: Sequence[str], message: WebhookMessage) -> int:
         """Try the checked addresses in order until one connects; the answer's body is not
         read (a receiver cannot make the server download anything)."""
-        target = httpx.URL(url)
+        try:
+            target = httpx.URL(url)
+            pinned_urls = [target.copy_with(host=address) for address in addresses]
+        except httpx.InvalidURL:
+            raise DeliveryFailedError(DeliveryError.INVALID_URL) from None
         headers = signed_headers(message) | {"Host": target.netloc.decode("ascii")}
-        extensions = (
-            {"sni_hostname": target.raw_host.decode("ascii")} if target.scheme == "https" else {}
-        )
+        sni = target.raw_host.decode("ascii")
+        extensions = {"sni_hostname": sni} if target.scheme == "https" else {}
         failure = DeliveryError.DNS_ERROR
-        for address in addresses:
-            pinned = target.copy_with(host=address)
+        for address, pinned in zip(addresses, pinned_urls, strict=True):
             try:
                 with self._client.stream(
                     "POST", pinned, content=message.body, headers=headers, extensions=extensions
