@@ -14,7 +14,7 @@ from creditdesk.adapters.aging_queries import SqlAgingQueries
 from creditdesk.adapters.bulk_queries import SqlBulkDocuments
 from creditdesk.adapters.db import WalCheckpointer, make_engine
 from creditdesk.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from creditdesk.adapters.webhook_sender import HttpxWebhookSender
+from creditdesk.adapters.webhook_sender import HttpxWebhookSender, resolve_host
 from creditdesk.config import Settings
 from creditdesk.domain.workflows import WorkflowKind
 from creditdesk.service_layer import holds, journals
@@ -54,6 +54,8 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         bulk_documents=SqlBulkDocuments.of,
         aging_queries=SqlAgingQueries.of,
         completions=approval_completions(),
+        resolve_host=resolve_host,
+        webhook_allow_private=settings.webhook_allow_private,
     )
     if settings.admin_token:
         ensure_token(runtime, "admin (CREDITDESK_ADMIN_TOKEN)", "admin", settings.admin_token)

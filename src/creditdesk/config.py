@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     """Signs the web app's session cookies; set it when several server processes run."""
     deliver_webhooks: bool = True
     webhook_interval_seconds: float = 2.0
+    webhook_allow_private: bool = False
+    """Webhooks may reach loopback, private and link-local addresses (receivers inside the
+    network). Off, such URLs are refused: the server must not be a proxy into its network."""
     background_checkpoints: bool = True
     """On SQLite, a serving process checkpoints the WAL in a background thread (not in a
     commit that a credit check waits for)."""

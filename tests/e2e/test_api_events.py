@@ -1,24 +1,28 @@
 """The event feed and webhooks through the HTTP API: every hold placed, released, rejected or
 cancelled writes an event, read with ``GET /api/v1/events?after=``; webhooks get the events in
-order, signed, retried with backoff while the receiver fails, filtered by event type and legal
-entity, and only from their creation on unless ``from_start``. A tiny HTTP receiver on 127.0.0.1
-stands in for the order system; ``deliver_webhooks_once`` runs one delivery round."""
+order, signed per Standard Webhooks, retried with backoff while the receiver fails, filtered by
+event type and legal entity, and only from their creation on unless ``from_start``. A tiny HTTP
+receiver on 127.0.0.1 stands in for the order system, so these tests allow private webhook
+addresses (``CREDITDESK_WEBHOOK_ALLOW_PRIVATE``; test_api_webhook_urls.py covers the default,
+which refuses them); ``deliver_webhooks_once`` runs one delivery round."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from creditdesk.bootstrap import deliver_webhooks_once
-from creditdesk.service_layer.events import SIGNATURE_HEADER, verify
+from creditdesk.config import Settings
 from creditdesk.service_layer.runtime import Runtime
-from tests.support import Api, FixedClock
+from tests.support import ADMIN_TOKEN, Api, FixedClock
 
 
 class Receiver:
@@ -52,6 +56,48 @@ class Receiver:
 
     def events(self, path: str = "/hook") -> list[dict[str, Any]]:
         return [json.loads(body) for p, _, body in self.received if p == path]
+
+
+OTHER_SECRET = "whsec_" + "A" * 43 + "="
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The receivers listen on 127.0.0.1: private webhook addresses are allowed here."""
+    return Settings(
+        database_url=database_url,
+        admin_token=ADMIN_TOKEN,
+        deliver_webhooks=False,
+        webhook_allow_private=True,
+    )
+
+
+class FakeResolver:
+    """Name resolution from a table the test sets (no DNS query ever leaves the machine)."""
+
+    def __init__(self, names: dict[str, list[str]]) -> None:
+        self.names = names
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, _port: int, /) -> list[str]:
+        self.asked.append(host)
+        if host not in self.names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return self.names[host]
+
+
+class NowClock:
+    """The real time shifted by a fixed offset (Standard Webhooks verification checks the
+    timestamp against the real clock)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def today(self) -> date:
+        return self.now().date()
 
 
 @pytest.fixture
@@ -182,7 +228,8 @@ def test_a_webhook_is_created_by_an_admin_and_its_secret_is_shown_once(
 ) -> None:
     created = webhook(two, receiver.url())
 
-    assert created["secret"]
+    assert created["secret"].startswith("whsec_")
+    Webhook(created["secret"])  # a Standard Webhooks secret: whsec_ + base64
     assert created["url"] == receiver.url()
     assert created["active"] is True
     listed = the_webhook(two, created["id"])
@@ -198,7 +245,7 @@ def test_a_webhook_is_created_by_an_admin_and_its_secret_is_shown_once(
     )
 
 
-def test_webhook_events_arrive_in_order_and_signed_with_the_webhooks_secret(
+def test_webhook_events_arrive_in_order_and_signed_per_standard_webhooks(
     two: Api, runtime: Runtime, receiver: Receiver
 ) -> None:
     hook = webhook(two, receiver.url())
@@ -208,14 +255,38 @@ def test_webhook_events_arrive_in_order_and_signed_with_the_webhooks_secret(
 
     assert (report.delivered, report.failed_webhooks) == (6, 0)
     assert receiver.events() == feed(two)["items"]
+    verifier = Webhook(hook["secret"])
     for _, headers, body in receiver.received:
-        assert verify(hook["secret"], headers[SIGNATURE_HEADER], body)
-        assert not verify("whsec_wrong", headers[SIGNATURE_HEADER], body)
-        assert headers["X-Creditdesk-Event"] == json.loads(body)["type"]
-    assert not verify(hook["secret"], receiver.received[0][1][SIGNATURE_HEADER], b"{}")
+        event = json.loads(body)
+        assert verifier.verify(body, headers) == event
+        assert headers["webhook-id"] == f"evt_{event['id']}"
+        assert headers["X-Creditdesk-Event"] == event["type"]
+        with pytest.raises(WebhookVerificationError):
+            Webhook(OTHER_SECRET).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        verifier.verify(b"{}", receiver.received[0][1])
     assert the_webhook(two, hook["id"])["delivered_up_to"] == feed(two)["next_after"]
     assert deliver_webhooks_once(runtime).delivered == 0
     assert len(receiver.received) == 6
+
+
+def test_a_delivery_signed_longer_ago_than_the_tolerance_is_refused_by_the_receiver(
+    two: Api, runtime: Runtime, receiver: Receiver
+) -> None:
+    hook = webhook(two, receiver.url())
+    hold_of(two, "FI01", "SO-1")
+    runtime.clock = NowClock(-timedelta(minutes=6))  # a delivery replayed six minutes later
+
+    assert deliver_webhooks_once(runtime).delivered == 1
+
+    [(_, headers, body)] = receiver.received
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        Webhook(hook["secret"]).verify(body, headers)
+    runtime.clock = NowClock(-timedelta(minutes=4))  # within the five minutes
+    hold_of(two, "FI01", "SO-2")
+    deliver_webhooks_once(runtime)
+    _, headers, body = receiver.received[1]
+    assert Webhook(hook["secret"]).verify(body, headers)["key"]
 
 
 def test_a_failing_receiver_is_retried_with_backoff_and_gets_every_event_once_it_recovers(
@@ -232,7 +303,7 @@ def test_a_failing_receiver_is_retried_with_backoff_and_gets_every_event_once_it
     assert (first.delivered, first.failed_webhooks) == (0, 1)
     failing = the_webhook(two, hook["id"])
     assert failing["failures"] == 1
-    assert failing["last_error"] == "HTTP 500"
+    assert failing["last_error"] == "http_status_5xx"
     assert failing["next_attempt_at"] == (clock.now() + timedelta(seconds=5)).isoformat().replace(
         "+00:00", "Z"
     )
@@ -274,7 +345,7 @@ def test_an_unreachable_receiver_counts_as_a_failure(two: Api, runtime: Runtime)
     assert report.failed_webhooks == 1
     failing = the_webhook(two, hook["id"])
     assert failing["failures"] == 1
-    assert failing["last_error"]
+    assert failing["last_error"] == "connection_refused"  # a category, not the socket's text
 
 
 def test_a_webhook_gets_only_the_event_types_and_legal_entities_it_asked_for(
@@ -322,3 +393,82 @@ def test_a_deleted_webhook_gets_nothing_more(
     assert receiver.received == []
     assert two.get("/webhooks").json()["items"] == []
     assert two.delete(f"/webhooks/{hook['id']}").status_code == 404
+
+
+# --- where deliveries go ------------------------------------------------------------------------
+
+
+def test_a_delivery_connects_to_the_checked_address_and_names_the_host(
+    two: Api, runtime: Runtime, receiver: Receiver
+) -> None:
+    port = receiver.server.server_address[1]
+    runtime.resolve_host = FakeResolver({"erp.example.test": ["127.0.0.1"]})
+    hook = webhook(two, f"http://erp.example.test:{port}/hook")
+    hold_of(two, "FI01", "SO-1")
+
+    assert deliver_webhooks_once(runtime).delivered == 1
+
+    [(path, headers, body)] = receiver.received
+    assert (path, headers["Host"]) == ("/hook", f"erp.example.test:{port}")
+    assert Webhook(hook["secret"]).verify(body, headers)["type"] == "hold.placed"
+
+
+def test_a_name_that_resolves_to_a_refused_address_at_delivery_is_not_delivered_to(
+    two: Api, runtime: Runtime, receiver: Receiver
+) -> None:
+    port = receiver.server.server_address[1]
+    resolver = FakeResolver({"erp.example.test": ["93.184.216.34"]})  # public at creation
+    runtime.resolve_host = resolver
+    runtime.webhook_allow_private = False
+    hook = webhook(two, f"http://erp.example.test:{port}/hook")
+    resolver.names["erp.example.test"] = ["127.0.0.1"]  # DNS rebinding: now the loopback
+    hold_of(two, "FI01", "SO-1")
+
+    report = deliver_webhooks_once(runtime)
+
+    assert (report.delivered, report.failed_webhooks) == (0, 1)
+    assert receiver.received == []
+    failing = the_webhook(two, hook["id"])
+    assert (failing["last_error"], failing["delivered_up_to"]) == (
+        "address_not_allowed",
+        hook["delivered_up_to"],
+    )
+    assert resolver.asked == ["erp.example.test", "erp.example.test"]
+
+
+def test_a_name_that_stops_resolving_fails_delivery_as_a_dns_error(
+    two: Api, runtime: Runtime
+) -> None:
+    resolver = FakeResolver({"erp.example.test": ["127.0.0.1"]})
+    runtime.resolve_host = resolver
+    hook = webhook(two, "http://erp.example.test/hook")
+    del resolver.names["erp.example.test"]
+    hold_of(two, "FI01", "SO-1")
+
+    assert deliver_webhooks_once(runtime).failed_webhooks == 1
+    assert the_webhook(two, hook["id"])["last_error"] == "dns_error"
+
+
+def test_metadata_addresses_stay_refused_even_where_private_addresses_are_allowed(
+    two: Api, runtime: Runtime
+) -> None:
+    runtime.resolve_host = FakeResolver({"meta.example.test": ["169.254.169.254"]})
+
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fd00:ec2::254]/",
+        "http://[::ffff:169.254.169.254]/",
+        "http://meta.example.test/",
+    ):
+        Api.problem(two.post("/webhooks", {"url": url}), 422, "webhook_url_not_allowed")
+    assert two.get("/webhooks").json()["items"] == []
+
+
+def test_a_tls_handshake_that_fails_is_reported_as_a_tls_error(
+    two: Api, runtime: Runtime, receiver: Receiver
+) -> None:
+    hook = webhook(two, receiver.url().replace("http://", "https://"))  # it speaks plain HTTP
+    hold_of(two, "FI01", "SO-1")
+
+    assert deliver_webhooks_once(runtime).failed_webhooks == 1
+    assert the_webhook(two, hook["id"])["last_error"] == "tls_error"

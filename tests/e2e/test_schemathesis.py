@@ -12,6 +12,7 @@ and mode) to keep the file well inside the suite's time.
 from __future__ import annotations
 
 import re
+import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,12 +60,17 @@ KNOWN = {
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
+def no_name_resolves(host: str, _port: int, /) -> list[str]:
+    raise socket.gaierror(socket.EAI_NONAME, f"{host}: not resolved in tests")
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[FastAPI]:
     url = f"sqlite:///{tmp_path / 'schemathesis.db'}"
     upgrade_database(url)
     settings_ = Settings(database_url=url, admin_token=ADMIN_TOKEN, deliver_webhooks=False)
     runtime = build_runtime(settings_)
+    runtime.resolve_host = no_name_resolves  # generated webhook URLs: no DNS query leaves
     application = create_app(settings_, runtime)
     with TestClient(application) as client:
         api = Api(client)

@@ -28,3 +28,32 @@ def backoff_seconds(failures: int) -> int:
     if failures <= 0:
         return 0
     return int(min(5 * 2 ** (failures - 1), 3600))
+
+
+class DeliveryError(StrEnum):
+    """Why a webhook delivery failed, as the webhook's ``last_error`` shows it. A category,
+    never the raw exception text: raw connection errors ("connection refused" here, a timeout
+    there) would let whoever registers webhooks map which internal hosts and ports answer."""
+
+    INVALID_URL = "invalid_url"
+    DNS_ERROR = "dns_error"
+    ADDRESS_NOT_ALLOWED = "address_not_allowed"
+    CONNECTION_REFUSED = "connection_refused"
+    CONNECTION_FAILED = "connection_failed"
+    TIMEOUT = "timeout"
+    TLS_ERROR = "tls_error"
+    PROTOCOL_ERROR = "protocol_error"
+    HTTP_STATUS_3XX = "http_status_3xx"
+    HTTP_STATUS_4XX = "http_status_4xx"
+    HTTP_STATUS_5XX = "http_status_5xx"
+
+
+def status_error(status: int) -> DeliveryError | None:
+    """None for a 2xx answer (delivered), else the category of the answer."""
+    if 200 <= status < 300:
+        return None
+    return {
+        3: DeliveryError.HTTP_STATUS_3XX,
+        4: DeliveryError.HTTP_STATUS_4XX,
+        5: DeliveryError.HTTP_STATUS_5XX,
+    }.get(status // 100, DeliveryError.PROTOCOL_ERROR)

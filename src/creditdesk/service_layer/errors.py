@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from creditdesk.domain.errors import CreditDeskError
+from creditdesk.domain.errors import CreditDeskError, DomainError
 
 
 class ApplicationError(CreditDeskError):
@@ -76,3 +76,11 @@ class RetryableError(ApplicationError):
 
 class JournalNotFoundError(NotFoundError):
     code = "journal_not_found"
+
+
+class WebhookUrlNotAllowedError(DomainError):
+    """A webhook URL that resolves to a loopback, private, link-local or metadata address, or
+    does not resolve at all (HTTP 422); ``CREDITDESK_WEBHOOK_ALLOW_PRIVATE=true`` allows the
+    first kind, for receivers inside the network."""
+
+    code = "webhook_url_not_allowed"

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from creditdesk.domain.adjustments import Journal, JournalLine, Period, TemporaryLimit
 from creditdesk.domain.customers import Customer
+from creditdesk.domain.events import DeliveryError
 from creditdesk.domain.exposure import ExposureBucket, ExposureDelta
 from creditdesk.domain.groups import CreditGroup
 from creditdesk.domain.holds import Hold
@@ -350,6 +351,41 @@ class Webhook:
         if self.legal_entities is not None and event.legal_entity not in self.legal_entities:
             return False
         return self.event_types is None or event.type in self.event_types
+
+
+class HostResolver(Protocol):
+    def __call__(self, host: str, port: int, /) -> list[str]:
+        """The IP addresses a host name resolves to; raise OSError when it does not."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookMessage:
+    """One event for one webhook, to be signed per Standard Webhooks: ``id`` is the
+    ``webhook-id`` (the same on every retry), ``at`` the ``webhook-timestamp``."""
+
+    id: str
+    at: datetime
+    body: bytes
+    secret: str
+    headers: dict[str, str]
+
+
+class DeliveryFailedError(Exception):
+    """A delivery attempt that got no HTTP answer; ``category`` is what ``last_error`` shows
+    (the raw error is for the server log only)."""
+
+    def __init__(self, category: DeliveryError) -> None:
+        super().__init__(category.value)
+        self.category = category
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, addresses: Sequence[str], message: WebhookMessage) -> int:
+        """Sign and POST the message to ``url``, connecting only to one of ``addresses`` (the
+        checked ones, never a fresh resolution of the host name), and return the HTTP status;
+        raise DeliveryFailedError when there is no answer."""
+        ...
 
 
 class EventRepository(Protocol):

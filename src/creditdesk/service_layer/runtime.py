@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 from creditdesk.domain.rules import BlockingRule
 from creditdesk.domain.workflows import WorkflowItem
 from creditdesk.service_layer.auth import Principal
-from creditdesk.service_layer.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from creditdesk.service_layer.ports import (
+    Clock,
+    HostResolver,
+    IdFactory,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 if TYPE_CHECKING:
     from creditdesk.service_layer.aging_report import AgingQueriesFactory
@@ -105,3 +111,8 @@ class Runtime:
     # what an approved workflow item does, per workflow kind (registered by bootstrap: the
     # approval engine knows no use case of the features it approves for)
     completions: Mapping[str, CompletionTask] = field(default_factory=dict)
+    # name resolution for webhook URLs (bound by bootstrap to the system resolver)
+    resolve_host: HostResolver | None = None
+    # CREDITDESK_WEBHOOK_ALLOW_PRIVATE: webhooks may reach loopback, private and link-local
+    # addresses (receivers inside the network); metadata addresses too, so off by default
+    webhook_allow_private: bool = False

@@ -36,7 +36,9 @@ def list_events(
 
 @router.post("/webhooks", status_code=201)
 def post_webhook(body: WebhookIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    """Register a webhook; the answer carries its signing secret once."""
+    """Register a webhook; the answer carries its Standard Webhooks signing secret once. A URL
+    whose host is or resolves to a loopback, private, link-local or metadata address is refused
+    (422 ``webhook_url_not_allowed``) unless ``CREDITDESK_WEBHOOK_ALLOW_PRIVATE=true``."""
     return events.create_webhook(
         rt,
         actor,
