@@ -1,5 +1,5 @@
 """Every reason code on every page of the web app that shows reasons (the hold list, the
-credit figures beside a hold, the customer page's holds and credit decisions),
+credit figures beside a hold, the customer page's holds and credit decisions, the approvals),
 in the four languages: a translated heading and the reason's own figures, formatted for the
 language. A reason whose stored details are missing or unreadable still renders, by its
 heading alone."""
@@ -15,14 +15,15 @@ from markupsafe import escape
 
 from creditdesk.entrypoints.web.i18n import Translator, translator
 from creditdesk.entrypoints.web.labels import reason_line
-from creditdesk.service_layer import users
-from creditdesk.service_layer.auth import SYSTEM
+from creditdesk.service_layer import users, workflows
+from creditdesk.service_layer.auth import SYSTEM, Principal, Role
 from creditdesk.service_layer.runtime import Runtime
 from tests.support import REASON_ENTITY, Api, ReasonHold
 
 LANGUAGES = ("en", "fi", "nb", "sv")
 PASSWORD = "reasons-on-every-page"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CLERK = Principal("user:rc.clerk", Role.CREDIT_CLERK)
 OVER_LIMIT = "exposure %(exposure)s + order %(order)s = %(total)s, over the limit %(limit)s"
 EXPIRED = "expired on %(date)s, %(days)s grace days"
 
@@ -131,7 +132,7 @@ def full(line: tuple[str, str]) -> str:
 
 
 def compact(line: tuple[str, str]) -> str:
-    """A reason as the hold list shows it."""
+    """A reason as the hold list and the approvals show it."""
     return f'{escape(line[0])} <span class="muted">{escape(line[1])}</span>'
 
 
@@ -209,6 +210,35 @@ def test_the_customer_page_shows_the_reasons_of_its_holds_and_credit_decisions(
             assert full(line) in holds_part, (case, line)
             if case.code != "forced":  # a forced hold is no credit decision
                 assert full(line) in decisions_part, (case, line)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_approvals_show_why_each_hold_waiting_for_release_is_held(
+    web: TestClient, api: Api, runtime: Runtime, every_reason: list[ReasonHold], language: str
+) -> None:
+    r = api.put(
+        f"/legal-entities/{REASON_ENTITY}/workflows/credit_hold_release",
+        {
+            "enabled": True,
+            "steps": [{"approver_role": "approver", "above_amount": None}],
+            "completion": "release_with_posting",
+        },
+    )
+    assert r.status_code == 200, r.text
+    submitted = [case for case in every_reason if case.code != "forced"]  # B53
+    items = {
+        case.hold_id: workflows.submit_hold(runtime, CLERK, case.hold_id, action="release")["id"]
+        for case in submitted
+    }
+    t = translator(language)
+    for username, row_id in (("rc.approver", "item"), ("rc.clerk", "mine")):
+        sign_in(web, username)
+        text = page(web, "/approvals", language)
+        for case in submitted:
+            row = text.split(f'id="{row_id}-{items[case.hold_id]}"', 1)[1].split("</tr>", 1)[0]
+            assert case.sales_order in row
+            for line in expected_lines(t, case):
+                assert compact(line) in row, (username, case, line)
 
 
 def test_a_limit_reason_reads_as_exposure_plus_order_over_the_limit(
