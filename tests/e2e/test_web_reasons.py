@@ -275,6 +275,69 @@ def test_a_released_hold_and_a_forced_hold_show_on_the_customer_page(
     assert full(expected_lines(translator("en"), forced)[0]) in text
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_reason_an_evaluation_found_gone_is_marked_as_no_longer_applying(
+    web: TestClient, api: Api, every_reason: list[ReasonHold], language: str
+) -> None:
+    overdue = next(case for case in every_reason if case.code == "days_overdue")
+    api.payment(
+        REASON_ENTITY,
+        "RC-PAY",
+        overdue.customer,
+        "700.00 EUR",
+        applies_to={"RC-INV-DAY": "700.00 EUR"},
+    )
+    r = api.post("/credit-holds/evaluate", {"hold_ids": [overdue.hold_id], "customer": None})
+    assert r.status_code == 200, r.text
+    assert [x["valid"] for x in api.hold(overdue.hold_id)["reasons"]] == [False]
+    sign_in(web, "rc.clerk")
+    t = translator(language)
+    gone = f' <em class="muted">({escape(t.gettext("no longer applies"))})</em>'
+    (line,) = expected_lines(t, overdue)
+    text = page(web, f"/customers/{REASON_ENTITY}/{overdue.customer}", language)
+    holds_part, decisions_part = text.split('id="h-decisions"', 1)
+    assert full(line) + gone in holds_part
+    assert full(line) + "</li>" in decisions_part  # the decision stands as it was made
+    assert full(line) + gone in page(web, f"/holds/{overdue.hold_id}/figures", language)
+    still = next(case for case in every_reason if case.code == "account_status")
+    assert gone not in page(web, f"/holds/{still.hold_id}/figures", language)
+
+
+def test_rejected_cancelled_and_pro_forma_rows_render_on_every_page(
+    web: TestClient, api: Api, every_reason: list[ReasonHold]
+) -> None:
+    by_code = {case.code: case for case in every_reason}
+    rejected = by_code["sales_order_amount"]
+    r = api.post(f"/credit-holds/{rejected.hold_id}/reject", {"note": "too large"})
+    assert r.status_code == 200, r.text
+    cancelled = by_code["terms_of_payment"]
+    api.order(
+        REASON_ENTITY,
+        cancelled.sales_order,
+        cancelled.customer,
+        "100.00 EUR",
+        payment_terms="COD",
+        status="cancelled",
+    )
+    assert api.hold(cancelled.hold_id)["status"] == "cancelled"
+    pro_forma = by_code["credit_limit_exceeded"]
+    api.check(REASON_ENTITY, pro_forma.sales_order, posting=False)
+    sign_in(web, "rc.clerk")
+    for language in LANGUAGES:
+        t = translator(language)
+        assert f'id="row-{rejected.hold_id}"' not in page(web, "/holds?sort=reason", language)
+        for case, status in (
+            (rejected, "Rejected"),
+            (cancelled, "Cancelled"),
+            (pro_forma, "On hold"),
+        ):
+            (line,) = expected_lines(t, case)
+            assert full(line) in page(web, f"/holds/{case.hold_id}/figures", language)
+            text = page(web, f"/customers/{REASON_ENTITY}/{case.customer}", language)
+            assert f"<td>{escape(t.gettext(status))}" in text
+            assert full(line) in text
+
+
 # --- the renderer on its own: old or damaged stored reasons --------------------------------
 
 

@@ -156,10 +156,11 @@ _UNREADABLE = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError)
 @dataclass(frozen=True)
 class ReasonLine:
     """What the pages show of one reason; ``figures`` is empty when the details are missing or
-    not understood."""
+    not understood; ``applies`` is false once an evaluation found the reason gone."""
 
     label: str
     figures: str
+    applies: bool = True
 
 
 def _money(raw: Any) -> tuple[Decimal, str]:
@@ -257,13 +258,14 @@ def reason_line(t: Translator) -> Callable[[Any], ReasonLine]:
             return ReasonLine("–", "")
         heading = SCOPED_REASONS.get(code, {}).get(str(scope)) or REASONS.get(code)
         label = t.gettext(heading) if heading is not None else code
+        applies = reason.get("valid") is not False
         figures = FIGURES.get(code)
         if figures is None or not isinstance(details, Mapping):
-            return ReasonLine(label, "")
+            return ReasonLine(label, "", applies)
         try:
-            return ReasonLine(label, figures(t, details))
+            return ReasonLine(label, figures(t, details), applies)
         except _UNREADABLE:
-            return ReasonLine(label, "")
+            return ReasonLine(label, "", applies)
 
     return line
 
