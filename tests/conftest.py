@@ -19,7 +19,7 @@ from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
 from creditdesk.config import Settings
 from creditdesk.entrypoints.api.app import create_app
 from creditdesk.service_layer.runtime import Runtime
-from tests.support import ADMIN_TOKEN, Api
+from tests.support import ADMIN_TOKEN, Api, ReasonHold, hold_of_every_reason
 
 POSTGRES_URL = os.environ.get("CREDITDESK_TEST_POSTGRES_URL")
 NO_POSTGRES = "PostgreSQL tests need CREDITDESK_TEST_POSTGRES_URL (CI sets it)"
@@ -117,3 +117,10 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 def api(settings: Settings, runtime: Runtime) -> Iterator[Api]:
     with TestClient(create_app(settings, runtime)) as client:
         yield Api(client)
+
+
+@pytest.fixture
+def every_reason(api: Api) -> list[ReasonHold]:
+    """Legal entity RC01 with one open hold of each of the eleven reason codes (the limit
+    reasons once per scope): see ``tests.support.hold_of_every_reason``."""
+    return hold_of_every_reason(api)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -332,3 +333,143 @@ class FixedClock:
 
     def set_day(self, day: str, hour: int = 9) -> None:
         self.at = datetime.combine(date.fromisoformat(day), time(hour), tzinfo=UTC)
+
+
+# --- one open hold of every reason code ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReasonHold:
+    """An open hold built to carry ``code``, once per scope in ``scopes`` (none for the reasons
+    that have no scope)."""
+
+    code: str
+    scopes: tuple[str, ...]
+    hold_id: str
+    customer: str
+    sales_order: str
+
+
+REASON_ENTITY = "RC01"
+REASON_AS_OF = "2026-11-23"
+
+
+def _reason_customer(api: Api, le: str, account: str, **body: Any) -> None:
+    """A customer with its defaults (``payment_terms``, ``settlement_discount``) and its credit
+    profile (every other field)."""
+    payload: dict[str, Any] = {"name": f"Customer {account}"}
+    for name in ("payment_terms", "settlement_discount"):
+        if name in body:
+            payload[name] = body.pop(name)
+    payload["credit"] = body
+    r = api.put(f"/legal-entities/{le}/customers/{account}", payload)
+    assert r.status_code == 200, r.text
+
+
+def hold_of_every_reason(api: Api, le: str = REASON_ENTITY) -> list[ReasonHold]:
+    """A legal entity (EUR) where each of the eleven reason codes holds one order of its own
+    customer, the credit limit reasons once per scope. Rules are valid for one customer each
+    (``table``), so every hold carries exactly the reasons it was built for; the expired
+    credit limit holds for both scopes on one order (the group's expiry is the member's).
+
+    The figures the pages show: limit exceeded exposure 12,000 + order 2,900 over 10,000
+    (individual: customer RC-CLI; group: RC-CLG in credit group RCGROUP); mandatory limit
+    order 1,500; expired on 2026-01-31 with 5 grace days; an invoice 84 days overdue, 30
+    allowed; overdue 4,000 over 3,000 allowed; account status RCSTOP; terms of payment COD;
+    order 9,000 over 5,000 allowed; payment terms Net60 over Net14; settlement discount D5
+    over D2; forced with hold reason RCFORCE."""
+    api.legal_entity(le, "EUR")
+    api.without_rules(le)
+    api.reason(le, "RCFORCE", "hold", "Forced by the credit team")
+    api.reason(le, "RCOK", "release", "Checked by phone")
+    api.account_status(le, "RCSTOP")
+    api.credit_parameters(
+        le, check_payment_terms_increase=True, check_settlement_discount_increase=True
+    )
+    for terms, rank in (("Net14", 1), ("Net60", 2)):
+        r = api.put(f"/legal-entities/{le}/payment-terms-ranks/{terms}", {"rank": rank})
+        assert r.status_code == 200, r.text
+    for code, rank in (("D2", 1), ("D5", 2)):
+        r = api.put(f"/legal-entities/{le}/settlement-discount-ranks/{code}", {"rank": rank})
+        assert r.status_code == 200, r.text
+    roomy = m("100000.00 EUR")
+
+    def only_for(account: str, **rule: Any) -> None:
+        api.rule(le, valid_for="table", account_or_group=account, **rule)
+
+    def not_overdue(account: str, invoice_id: str, amount: str) -> None:
+        api.invoice(le, invoice_id, account, amount, "2026-11-01", "2026-12-31")
+
+    # credit limit exceeded, individual and group: exposure 12,000 + order 2,900 > 10,000
+    _reason_customer(api, le, "RC-CLI", limit=m("10000.00 EUR"), limit_expires_on="2027-12-31")
+    not_overdue("RC-CLI", "RC-INV-CLI", "12000.00 EUR")
+    only_for("RC-CLI", rule="credit_limit_used", value_type="percent", value="100")
+    api.group("RCGROUP", "10000.00 EUR", "2027-12-31")
+    _reason_customer(api, le, "RC-CLG", limit=roomy)
+    api.join("RCGROUP", le, "RC-CLG")
+    not_overdue("RC-CLG", "RC-INV-CLG", "12000.00 EUR")
+    only_for("RC-CLG", rule="credit_limit_used", value_type="percent", value="100")
+    # mandatory credit limit: no limit recorded, the order adds exposure
+    _reason_customer(api, le, "RC-MAN", limit=None, mandatory_limit=True)
+    only_for("RC-MAN", rule="credit_limit_used", value_type="percent", value="100")
+    # credit limit expired (group and individual): expired on 2026-01-31, 5 grace days
+    api.group("RCOLD", "50000.00 EUR", "2026-01-31")
+    _reason_customer(api, le, "RC-EXP", limit=roomy, limit_expires_on="2026-01-31")
+    api.join("RCOLD", le, "RC-EXP")
+    only_for("RC-EXP", rule="credit_limit_expired", value_type="days", value="5")
+    # days overdue: an invoice due 2026-08-31 is 84 days past due, 30 allowed
+    _reason_customer(api, le, "RC-DAY", limit=roomy)
+    api.invoice(le, "RC-INV-DAY", "RC-DAY", "700.00 EUR", "2026-08-01", "2026-08-31")
+    only_for("RC-DAY", rule="days_overdue", value_type="days", value="30")
+    # overdue amount: 4,000 overdue, 3,000 allowed, usage over 30 %
+    _reason_customer(api, le, "RC-OVA", limit=m("20000.00 EUR"), limit_expires_on="2027-12-31")
+    api.invoice(le, "RC-INV-OVA", "RC-OVA", "4000.00 EUR", "2026-09-01", "2026-10-01")
+    only_for(
+        "RC-OVA",
+        rule="overdue_amount",
+        value_type="percent",
+        value="3000",
+        credit_limit_threshold="30",
+    )
+    # account status
+    _reason_customer(api, le, "RC-ACC", limit=roomy, account_status="RCSTOP")
+    api.rule(le, rule="account_status", account_status="RCSTOP")  # no scope: all customers
+    # terms of payment
+    _reason_customer(api, le, "RC-TOP", limit=roomy)
+    api.rule(le, rule="terms_of_payment", terms_of_payment="COD")  # no scope: all orders
+    # sales order amount: 9,000 over 5,000
+    _reason_customer(api, le, "RC-SOA", limit=roomy)
+    only_for("RC-SOA", rule="sales_order_amount", value_type="amount", value="5000")
+    # rankings: Net60 over the default Net14, D5 over the default D2
+    _reason_customer(api, le, "RC-PTI", limit=roomy, payment_terms="Net14")
+    _reason_customer(api, le, "RC-SDI", limit=roomy, settlement_discount="D2")
+    # forced
+    _reason_customer(api, le, "RC-FRC", limit=roomy)
+
+    cases: tuple[tuple[str, tuple[str, ...], str, str, dict[str, str]], ...] = (
+        ("credit_limit_exceeded", ("individual",), "RC-CLI", "2900.00", {}),
+        ("credit_limit_exceeded", ("group",), "RC-CLG", "2900.00", {}),
+        ("mandatory_credit_limit", ("individual",), "RC-MAN", "1500.00", {}),
+        ("credit_limit_expired", ("group", "individual"), "RC-EXP", "100.00", {}),
+        ("days_overdue", (), "RC-DAY", "100.00", {}),
+        ("overdue_amount", (), "RC-OVA", "4000.00", {}),
+        ("account_status", (), "RC-ACC", "100.00", {}),
+        ("terms_of_payment", (), "RC-TOP", "100.00", {"payment_terms": "COD"}),
+        ("sales_order_amount", (), "RC-SOA", "9000.00", {}),
+        ("payment_terms_increased", (), "RC-PTI", "100.00", {"payment_terms": "Net60"}),
+        ("settlement_discount_increased", (), "RC-SDI", "100.00", {"settlement_discount": "D5"}),
+    )
+    result = []
+    for code, scopes, account, amount, extra in cases:
+        order_id = f"SO-{account}"
+        api.order(le, order_id, account, f"{amount} EUR", **extra)
+        decision = api.check(le, order_id, as_of=REASON_AS_OF)
+        assert decision["decision"] == "on_hold", decision
+        found = [(r["code"], r["scope"]) for r in decision["reasons"]]
+        assert found == [(code, s) for s in scopes or (None,)], found
+        result.append(ReasonHold(code, scopes, decision["hold"]["id"], account, order_id))
+    api.order(le, "SO-RC-FRC", "RC-FRC", "100.00 EUR")
+    r = api.post(f"/legal-entities/{le}/sales-orders/SO-RC-FRC/force-hold", {"reason": "RCFORCE"})
+    assert r.status_code == 201, r.text
+    result.append(ReasonHold("forced", (), r.json()["id"], "RC-FRC", "SO-RC-FRC"))
+    return result

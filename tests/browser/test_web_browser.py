@@ -25,7 +25,7 @@ def test_a_clerk_reads_the_reasons_releases_a_hold_and_it_leaves_the_open_list(
     sign_in(page, "clerk")
     expect(page.get_by_role("heading", name="Hold list", level=1)).to_be_visible()
     row = page.locator("tr", has_text="SO-NO-6002")
-    expect(row).to_contain_text("Credit limit exceeded")
+    expect(row).to_contain_text("Individual credit limit exceeded")
     expect(row).to_contain_text("NOK")
     row.get_by_role("button", name="Credit figures").click()
     figures = page.locator("#figures")
@@ -60,7 +60,9 @@ def test_the_customer_page_in_english_and_then_in_finnish(page: Page, screenshot
 
     page.get_by_role("link", name="Pitoluettelo").click()
     expect(page.get_by_role("heading", name="Pitoluettelo", level=1)).to_be_visible()
-    expect(page.locator("tr", has_text="SO-FI-5003")).to_contain_text("Luottoraja ylitetty")
+    expect(page.locator("tr", has_text="SO-FI-5003")).to_contain_text(
+        "Yksittäinen luottoraja ylitetty"
+    )
     page.screenshot(path=str(screenshots / "holds-fi.png"), full_page=True)
     # the choice stays with the user: back to English for the other tests
     page.get_by_label("Kieli").select_option("en")

@@ -97,7 +97,7 @@ def test_a_clerk_releases_a_hold_with_a_reason_and_it_leaves_the_open_list(
     sign_in(client, "clerk")
     page = client.get("/holds")
     assert "SO-FI-5003" in page.text
-    assert "Credit limit exceeded" in page.text
+    assert "Individual credit limit exceeded" in page.text
     hold_id = next(
         h
         for h in open_hold_ids(demo)
@@ -216,7 +216,8 @@ def test_the_customer_page_shows_limit_exposure_aging_decisions_and_holds(
         "<svg",
         "Credit decisions",
         "SO-FI-5003",
-        "Credit limit exceeded",
+        "<strong>Individual credit limit exceeded</strong>: exposure €7,200.00 + order €2,900.00 "
+        "= €10,100.00, over the limit €10,000.00",
         'href="/groups/NORDWIND"',
     ):
         assert text in page, text

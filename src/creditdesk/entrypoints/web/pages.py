@@ -816,6 +816,20 @@ def _workflow_error(t: Translator, error: CreditDeskError) -> str:
     return t.gettext(message) if message is not None else _error_message(t, error)
 
 
+def _held_orders(ctx: Ctx, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The holds whose release or rejection waits in the approvals, by item id, so an approver
+    sees the order and why it is held (a hold the user may not read is left out)."""
+    found: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if item["kind"] != "credit_hold_release" or item["id"] in found:
+            continue
+        try:
+            found[item["id"]] = holds.get_hold(ctx.rt, ctx.principal, str(item["subject"]))
+        except CreditDeskError:
+            continue
+    return found
+
+
 @router.get("/approvals", response_class=HTMLResponse)
 def approvals(ctx: Ctx = Depends(signed_in)) -> Response:
     """The user's approvals inbox: the items waiting for a step they may approve, and their
@@ -825,7 +839,9 @@ def approvals(ctx: Ctx = Depends(signed_in)) -> Response:
         inbox = workflows.list_items(ctx.rt, ctx.principal, status="pending")
         mine = workflows.list_items(ctx.rt, ctx.principal, status=None, mine=True)
         mine.reverse()  # newest first
-        return ctx.render("approvals.html", inbox=inbox, mine=mine)
+        return ctx.render(
+            "approvals.html", inbox=inbox, mine=mine, held=_held_orders(ctx, inbox + mine)
+        )
 
     return _page(ctx, build)
 
