@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from creditdesk.domain.rules import BlockingRule
 from creditdesk.service_layer.auth import Principal
-from creditdesk.service_layer.ports import Clock, IdFactory, UnitOfWorkFactory
+from creditdesk.service_layer.ports import Clock, IdFactory, Passwords, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from creditdesk.service_layer.aging_report import AgingQueriesFactory
@@ -71,14 +71,17 @@ class TokenCache:
             return None
         return entry[1]
 
-    def put(self, digest: str, principal: Principal) -> None:
+    def put(self, digest: str, principal: Principal, at_most: float | None = None) -> None:
+        """Trust the token for ``seconds``, or ``at_most`` seconds when fewer (a token that
+        expires sooner is never trusted past its expiry)."""
+        seconds = self.seconds if at_most is None else min(self.seconds, at_most)
         with self._lock:
             if len(self._entries) > 10_000:  # bounded: stale entries go first, then all
                 now = time.monotonic()
                 self._entries = {k: v for k, v in self._entries.items() if v[0] >= now}
                 if len(self._entries) > 10_000:
                     self._entries = {}
-            self._entries[digest] = (time.monotonic() + self.seconds, principal)
+            self._entries[digest] = (time.monotonic() + seconds, principal)
 
     def clear(self) -> None:
         with self._lock:
@@ -96,3 +99,5 @@ class Runtime:
     bulk_documents: BulkStoreFactory | None = None
     # the set-based aging report query (bound by bootstrap to the SQL adapter)
     aging_queries: AgingQueriesFactory | None = None
+    # password hashing and the common-password list (bound by bootstrap to argon2 and zxcvbn's)
+    passwords: Passwords | None = None

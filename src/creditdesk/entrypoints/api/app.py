@@ -168,6 +168,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.include_router(router, prefix="/api/v1")
     errors.document_problems(app)  # every error response is a documented problem document
 
-    web.install(app, rt, secret=settings.session_secret)  # the web app at /, files at /static
+    web.install(  # the web app at /, files at /static
+        app,
+        rt,
+        secret=settings.session_secret,
+        idle_minutes=settings.session_idle_minutes,
+        lifetime_hours=settings.session_hours,
+        secure_cookie=settings.session_cookie_secure,
+    )
 
     return app

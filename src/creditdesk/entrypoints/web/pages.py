@@ -39,6 +39,7 @@ from creditdesk.service_layer.errors import (
     AuthenticationError,
     NotFoundError,
     PermissionDeniedError,
+    TooManySignInsError,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -108,17 +109,32 @@ def sign_in(
     next: str = Form("/holds"),
 ) -> Response:
     ctx = context(request)
+    address = request.client.host if request.client is not None else "unknown"
     try:
-        who = users.sign_in(ctx.rt, username, password)
+        started = users.sign_in(ctx.rt, username, password, address, ctx.web.sessions)
+    except TooManySignInsError as error:
+        wait = ctx.t.gettext(
+            "Too many failed sign-ins. Try again in %(seconds)s seconds.",
+            seconds=error.retry_after,
+        )
+        response = ctx.render(
+            "sign_in.html", 429, next=next, failed=False, username=username, wait=wait
+        )
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     except AuthenticationError:
         return ctx.render("sign_in.html", 401, next=next, failed=True, username=username)
-    request.session.clear()
-    request.session["user"] = who.principal.name.removeprefix("user:")
+    request.session.clear()  # a new CSRF token too: nothing carries over from before sign-in
+    request.session["sid"] = started.session_id
     return _back(next, "/holds")
 
 
 @router.post("/sign-out", dependencies=POST)
 def sign_out(request: Request) -> RedirectResponse:
+    """End the session server-side: a copy of the cookie taken before opens nothing after."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        users.end_session(request.app.state.web.rt, session_id)
     language = request.session.get("language")
     request.session.clear()
     if language is not None:
