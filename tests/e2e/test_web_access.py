@@ -239,3 +239,45 @@ def test_a_long_uncommon_password_and_the_demo_password_are_accepted(demo: Runti
     body = users.create_user(demo, SYSTEM, "anna.berg", "tall ships sail home", "viewer", None)
     assert body["username"] == "anna.berg"
     users.check_password(demo, "someone", DEMO_PASSWORD)
+
+
+# --- security headers and the API docs ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/sign-in", "/holds", "/api/v1/health", "/api/v1/nope", "/static/app.css"]
+)
+def test_every_response_carries_the_security_headers(client: TestClient, path: str) -> None:
+    r = client.get(path, follow_redirects=False)
+    policy = r.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "same-origin"
+
+
+def test_no_page_has_an_inline_script_or_style(client: TestClient) -> None:
+    sign_in(client, "manager")
+    for path in ("/sign-in", "/holds", "/customers/FI01/C100", "/groups/NORDWIND", "/setup/FI01"):
+        html = client.get(path).text
+        assert "<script>" not in html, path
+        assert " style=" not in html, path
+        assert all('src="/' in tag for tag in html.split("<script")[1:]), path
+
+
+def test_the_api_docs_are_served_from_this_server_without_inline_script(
+    client: TestClient,
+) -> None:
+    r = client.get("/api/docs")
+    assert r.status_code == 200
+    assert "cdn" not in r.text.lower()
+    assert "<script>" not in r.text
+    assert "script-src 'self';" in r.headers["content-security-policy"]
+    scripts = [part.split('"')[1] for part in r.text.split("<script src=")[1:]]
+    links = [part.split('"')[1] for part in r.text.split("href=")[1:]]
+    for asset in scripts + links:
+        assert asset.startswith("/"), asset
+        assert client.get(asset).status_code == 200, asset
+    assert "SwaggerUIBundle(" in client.get("/static/api-docs.js").text
