@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from rich.console import Console
 
 from creditdesk.config import Settings
@@ -281,3 +282,53 @@ def test_the_api_docs_are_served_from_this_server_without_inline_script(
         assert asset.startswith("/"), asset
         assert client.get(asset).status_code == 200, asset
     assert "SwaggerUIBundle(" in client.get("/static/api-docs.js").text
+
+
+# --- changing one's own password ----------------------------------------------------------------
+
+
+def change(client: TestClient, current: str, new: str, again: str | None = None) -> Response:
+    return client.post(
+        "/account/password",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "new_password_again": new if again is None else again,
+            "csrf_token": csrf_of(client, "/account/password"),
+        },
+        follow_redirects=False,
+    )
+
+
+def test_changing_ones_password_ends_the_other_sessions_but_keeps_this_one(
+    client: TestClient, settings: Settings, demo: Runtime
+) -> None:
+    sign_in(client, "clerk")
+    with TestClient(create_app(settings, demo)) as other:
+        sign_in(other, "clerk")
+        r = change(client, DEMO_PASSWORD, "a brand new passphrase")
+        assert r.status_code == 303, r.text
+        page = client.get("/holds", follow_redirects=False)
+        assert page.status_code == 200
+        assert "Your password is changed." in page.text
+        assert not opens_holds(other)
+        assert attempt(other, "clerk", DEMO_PASSWORD) == 401
+        assert attempt(other, "clerk", "a brand new passphrase") == 303
+    assert audited(demo, "change_password", "clerk") == 1
+
+
+def test_a_password_change_needs_the_current_password_and_a_good_new_one(
+    client: TestClient, demo: Runtime
+) -> None:
+    sign_in(client, "clerk")
+    wrong = change(client, "not the password", "a brand new passphrase")
+    assert wrong.status_code == 400
+    assert "The current password is not right." in wrong.text
+    assert audited(demo, "sign_in_failed", "clerk") == 1
+    differ = change(client, DEMO_PASSWORD, "a brand new passphrase", "another passphrase")
+    assert differ.status_code == 400
+    assert "The new passwords are not the same." in differ.text
+    weak = change(client, DEMO_PASSWORD, "qwerty123456")
+    assert weak.status_code == 400
+    assert "commonly used" in weak.text
+    assert attempt(client, "clerk", DEMO_PASSWORD) == 303  # unchanged

@@ -346,6 +346,48 @@ def set_password(rt: Runtime, actor: Principal, username: str, password: str) ->
     return run_with_retries(work)
 
 
+def change_own_password(
+    rt: Runtime,
+    actor: Principal,
+    current: str,
+    new: str,
+    address: str,
+    policy: SessionPolicy,
+) -> NewSession:
+    """A signed-in user changes their own password: the current one must be right (a wrong
+    one counts as a failed sign-in, so a borrowed session cannot guess it), every session of
+    the user ends, and this browser gets a new one."""
+    username = actor.name.removeprefix("user:")
+    passwords = _passwords(rt)
+    with rt.uow(read_only=True) as uow:
+        user = uow.users.get(username)
+        counted = uow.users.failures(_throttle_keys(username, address))
+    if user is None or user.disabled_at is not None:
+        raise AuthenticationError("this user can no longer sign in")
+    _refuse_if_blocked(counted, rt.clock.now())
+    if not passwords.verify(user.password_hash, current):
+        _record_failure(rt, username, address)
+        raise AuthenticationError("the current password is not right")
+    check_password(rt, username, new)
+    password_hash = passwords.hash(new)
+    session_id = secrets.token_urlsafe(32)
+
+    def work() -> None:
+        with rt.uow() as uow:
+            now = rt.clock.now()
+            uow.users.set_password_hash(username, password_hash)
+            ended = uow.users.end_sessions_of(username)
+            uow.users.end_sessions_before(now - policy.idle, now - policy.lifetime)
+            uow.users.add_session(WebSession(_session_hash(session_id), username, now, now))
+            uow.audit.add(
+                now, actor.name, "change_password", "web_user", username, None, {"sessions": ended}
+            )
+            uow.commit()
+
+    run_with_retries(work)
+    return NewSession(SignedIn(principal_of(user), user.display_name, user.language), session_id)
+
+
 def disable_user(rt: Runtime, actor: Principal, username: str) -> dict[str, Any]:
     """Disable a user: the user can no longer sign in and every session ends now."""
     authorize_all_entities(actor, Permission.MANAGE_TOKENS)

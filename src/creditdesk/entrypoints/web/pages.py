@@ -142,6 +142,46 @@ def sign_out(request: Request) -> RedirectResponse:
     return RedirectResponse("/sign-in", status_code=303)
 
 
+@router.get("/account/password", response_class=HTMLResponse)
+def password_page(ctx: Ctx = Depends(signed_in)) -> HTMLResponse:
+    return ctx.render("password.html", error=None)
+
+
+@router.post("/account/password", response_class=HTMLResponse, dependencies=POST)
+def change_password(
+    request: Request,
+    current_password: str = Form(""),
+    new_password: str = Form(""),
+    new_password_again: str = Form(""),
+) -> Response:
+    """Change one's own password; every other session of the user ends."""
+    ctx = signed_in(request)
+    if new_password != new_password_again:
+        message = ctx.t.gettext("The new passwords are not the same.")
+        return ctx.render("password.html", 400, error=message)
+    address = request.client.host if request.client is not None else "unknown"
+    try:
+        started = users.change_own_password(
+            ctx.rt, ctx.principal, current_password, new_password, address, ctx.web.sessions
+        )
+    except TooManySignInsError as error:
+        wait = ctx.t.gettext(
+            "Too many failed sign-ins. Try again in %(seconds)s seconds.",
+            seconds=error.retry_after,
+        )
+        response = ctx.render("password.html", 429, error=wait)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    except AuthenticationError:
+        message = ctx.t.gettext("The current password is not right.")
+        return ctx.render("password.html", 400, error=message)
+    except CreditDeskError as error:  # too short or too common
+        return ctx.render("password.html", 400, error=_error_message(ctx.t, error))
+    request.session["sid"] = started.session_id
+    ctx.flash("ok", ctx.t.gettext("Your password is changed. Your other sessions have ended."))
+    return RedirectResponse("/holds", status_code=303)
+
+
 @router.post("/language", dependencies=POST)
 def choose_language(
     request: Request, language: str = Form(...), next: str = Form("/holds")
