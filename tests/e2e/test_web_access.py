@@ -332,3 +332,15 @@ def test_a_password_change_needs_the_current_password_and_a_good_new_one(
     assert weak.status_code == 400
     assert "commonly used" in weak.text
     assert attempt(client, "clerk", DEMO_PASSWORD) == 303  # unchanged
+
+
+def test_failures_and_sessions_past_their_time_are_cleared_at_the_next_sign_in(
+    client: TestClient, demo: Runtime, clock: MovingClock
+) -> None:
+    sign_in(client, "viewer")
+    assert attempt(client, "nobody", "not the password") == 401
+    clock.advance(hours=11)
+    sign_in(client, "clerk")
+    with demo.uow() as uow:  # not committed: only counts
+        assert uow.users.failures(["user:nobody", "address:testclient"]) == []
+        assert uow.users.end_sessions_of("viewer") == 0  # the viewer's session was gone

@@ -146,3 +146,7 @@ class SqlUserRepository:
     def clear_failures(self, key: str) -> None:
         f = sign_in_failures
         self.conn.execute(delete(f).where(f.c.key == key))
+
+    def forget_failures_before(self, last_failure: datetime) -> int:
+        f = sign_in_failures
+        return int(self.conn.execute(delete(f).where(f.c.last_failure_at < last_failure)).rowcount)

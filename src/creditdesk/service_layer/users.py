@@ -264,6 +264,8 @@ def sign_in(
             if new_hash is not None:
                 uow.users.set_password_hash(username, new_hash)
             uow.users.clear_failures(_throttle_keys(username, address)[0])
+            # housekeeping: failures already forgotten, sessions already ended
+            uow.users.forget_failures_before(now - FORGET)
             uow.users.end_sessions_before(now - policy.idle, now - policy.lifetime)
             uow.users.add_session(WebSession(_session_hash(session_id), username, now, now))
             uow.commit()
