@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from creditdesk.adapters.aging_queries import SqlAgingQueries
 from creditdesk.adapters.bulk_queries import SqlBulkDocuments
 from creditdesk.adapters.db import WalCheckpointer, make_engine
+from creditdesk.adapters.passwords import Argon2Passwords
 from creditdesk.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from creditdesk.adapters.webhook_sender import HttpxWebhookSender, resolve_host
 from creditdesk.config import Settings
@@ -20,7 +21,7 @@ from creditdesk.domain.workflows import WorkflowKind
 from creditdesk.service_layer import holds, journals
 from creditdesk.service_layer.events import DeliveryReport, deliver_due
 from creditdesk.service_layer.runtime import CompletionTask, Runtime
-from creditdesk.service_layer.tokens import ensure_token
+from creditdesk.service_layer.tokens import ADMIN_TOKEN_NAME, ensure_token
 
 logger = logging.getLogger("creditdesk")
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -56,9 +57,10 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         completions=approval_completions(),
         resolve_host=resolve_host,
         webhook_allow_private=settings.webhook_allow_private,
+        passwords=Argon2Passwords(),
     )
     if settings.admin_token:
-        ensure_token(runtime, "admin (CREDITDESK_ADMIN_TOKEN)", "admin", settings.admin_token)
+        ensure_token(runtime, ADMIN_TOKEN_NAME, "admin", settings.admin_token)
     return runtime
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,6 +17,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     session_secret: str | None = None
     """Signs the web app's session cookies; set it when several server processes run."""
+    session_idle_minutes: int = Field(default=30, ge=1)
+    """A web session ends after this many minutes without a request."""
+    session_hours: int = Field(default=10, ge=1)
+    """A web session ends this many hours after the sign-in, however busy."""
+    session_cookie_secure: bool = False
+    """Send the session cookie over HTTPS only (set it when served over HTTPS)."""
     deliver_webhooks: bool = True
     webhook_interval_seconds: float = 2.0
     webhook_allow_private: bool = False

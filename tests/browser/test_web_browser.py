@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from creditdesk.entrypoints.cli.demo import DEMO_PASSWORD
 
@@ -104,3 +104,25 @@ def test_the_pages_are_usable_on_a_tablet(page: Page, screenshots: Path) -> None
     page.goto("/groups/NORDWIND")
     expect(page.locator("main")).to_contain_text("SE01/C100")
     page.screenshot(path=str(screenshots / "group-tablet-en.png"), full_page=True)
+
+
+def test_the_pages_and_the_api_docs_work_under_the_content_security_policy(page: Page) -> None:
+    refused: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            refused.append(f"{message.text} ({message.location['url']})")
+
+    page.on("console", console)
+    sign_in(page, "manager")
+    row = page.locator("tr", has_text="SO-FI-5003")
+    row.get_by_role("button", name="Credit figures").click()
+    expect(page.locator("#figures")).to_contain_text("Available credit")  # htmx ran
+    page.goto("/customers/FI01/C100")
+    expect(page.locator(".meter span")).to_have_count(1)
+    assert page.locator(".meter span").evaluate("e => e.getBoundingClientRect().width") > 0
+    page.goto("/api/docs")
+    expect(page.locator(".opblock").first).to_be_visible()  # Swagger UI drew the operations
+    credit = page.get_by_text("/api/v1/legal-entities/{le}/customers/{account}/credit")
+    expect(credit.first).to_be_visible()
+    assert refused == []  # nothing refused by the policy, no script error

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.support import ADMIN_TOKEN, Api, m
+from creditdesk.bootstrap import build_runtime, dispose
+from creditdesk.config import Settings
+from creditdesk.service_layer import tokens
+from creditdesk.service_layer.auth import SYSTEM
+from creditdesk.service_layer.errors import AuthenticationError
+from creditdesk.service_layer.runtime import Runtime, TokenCache
+from tests.support import ADMIN_TOKEN, Api, FixedClock, m
 
 
 @pytest.fixture
@@ -374,3 +380,74 @@ def test_the_audit_trail_names_the_token_that_made_a_change(two: Api) -> None:
 
     events = two.get("/audit-events", entity="customer", key="FI01/C300").json()["items"]
     assert [(e["action"], e["actor"]) for e in events] == [("create", "token:integration-token")]
+
+
+# --- token expiry, last use and the admin token's rotation ------------------------------------
+
+
+def test_a_token_with_an_expiry_works_until_then_and_is_refused_after(
+    two: Api, runtime: Runtime
+) -> None:
+    runtime.clock = FixedClock("2026-11-23")
+    r = two.post(
+        "/tokens",
+        {"name": "week", "role": "viewer", "expires_at": "2026-11-30T09:00:00Z"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["expires_at"] == "2026-11-30T09:00:00Z"
+    week = two.as_token(r.json()["token"])
+    assert week.get("/legal-entities/FI01").status_code == 200
+    runtime.clock.set_day("2026-11-30", hour=9)
+    runtime.tokens.clear()  # other processes: within TOKEN_CACHE_SECONDS
+    Api.problem(week.get("/legal-entities/FI01"), 401, "unauthenticated")
+
+
+@pytest.mark.parametrize("expires_at", ["2020-01-01T00:00:00Z", "2099-01-01T00:00:00", "soon"])
+def test_a_token_that_would_be_born_expired_or_has_no_utc_offset_is_not_created(
+    two: Api, expires_at: str
+) -> None:
+    before = len(two.get("/tokens").json()["items"])
+    r = two.post("/tokens", {"name": "x", "role": "viewer", "expires_at": expires_at})
+    assert r.status_code == 422, r.text
+    assert len(two.get("/tokens").json()["items"]) == before
+
+
+def test_a_cached_token_is_never_trusted_past_its_expiry() -> None:
+    cache = TokenCache()
+    cache.put("digest", SYSTEM, at_most=0.0)
+    assert cache.get("digest") is None
+    cache.put("digest", SYSTEM, at_most=60.0)
+    assert cache.get("digest") == SYSTEM
+
+
+def test_a_tokens_last_use_is_recorded(two: Api) -> None:
+    created = two.post("/tokens", {"name": "erp", "role": "viewer"}).json()
+    listed = {t["id"]: t for t in two.get("/tokens").json()["items"]}
+    assert listed[created["id"]]["last_used_at"] is None
+    assert two.as_token(created["token"]).get("/legal-entities/FI01").status_code == 200
+    listed = {t["id"]: t for t in two.get("/tokens").json()["items"]}
+    assert listed[created["id"]]["last_used_at"] is not None
+    assert listed[created["id"]]["expires_at"] is None
+
+
+def test_a_new_admin_token_in_the_environment_replaces_the_previous_one(
+    settings: Settings,
+) -> None:
+    first = build_runtime(settings.model_copy(update={"admin_token": "old-admin-secret"}))
+    dispose(first)
+    rotated = build_runtime(settings.model_copy(update={"admin_token": "new-admin-secret"}))
+    try:
+        with pytest.raises(AuthenticationError):
+            tokens.authenticate(rotated, "old-admin-secret")
+        assert tokens.authenticate(rotated, "new-admin-secret").role.value == "admin"
+        named = [
+            t
+            for t in tokens.list_tokens(rotated, SYSTEM)
+            if t["name"] == tokens.ADMIN_TOKEN_NAME and not t["revoked"]
+        ]
+        assert len(named) == 1
+        with rotated.uow(read_only=True) as uow:
+            trail = uow.audit.find("api_token", None, None, 100)
+        assert [e.action for e in trail].count("revoke") >= 1
+    finally:
+        dispose(rotated)

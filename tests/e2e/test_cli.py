@@ -4,7 +4,9 @@ that the API then accepts. Errors are one line on stderr and a non-zero exit cod
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,10 +22,13 @@ from creditdesk.bootstrap import alembic_config, build_runtime, dispose
 from creditdesk.config import Settings
 from creditdesk.entrypoints.api.app import create_app
 from creditdesk.entrypoints.cli.main import app
-from creditdesk.service_layer import checks
+from creditdesk.service_layer import checks, tokens, users
 from creditdesk.service_layer.auth import SYSTEM
+from creditdesk.service_layer.errors import AuthenticationError
 from creditdesk.service_layer.runtime import Runtime
 from tests.support import m
+
+POLICY = users.SessionPolicy(timedelta(minutes=30), timedelta(hours=10))
 
 
 @pytest.fixture
@@ -41,6 +46,11 @@ def plain(text: str) -> str:
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(app, list(args))
+
+
+def wide(*args: str) -> Result:
+    """Run on a terminal wide enough for a table of long ids and dates."""
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
 
 
 def stdout(result: Result) -> str:
@@ -217,3 +227,75 @@ def test_token_create_with_an_unknown_role_fails_without_printing_a_token(url: s
     assert line.endswith("(invalid_input)")
     assert result.stdout == ""
     assert count(url, "api_tokens") == 0
+
+
+# --- users, tokens and who ran a command --------------------------------------------------------
+
+
+def test_user_disable_ends_the_users_sessions_and_records_the_os_user(
+    demo: str, runtime_on: Runtime
+) -> None:
+    started = users.sign_in(runtime_on, "clerk", "creditdesk-demo", "127.0.0.1", POLICY)
+    result = run("user", "disable", "clerk")
+    assert result.exit_code == 0, result.output
+    assert "user clerk disabled; 1 session(s) ended" in stdout(result)
+    assert users.session_user(runtime_on, started.session_id, POLICY) is None
+    with pytest.raises(AuthenticationError):
+        users.sign_in(runtime_on, "clerk", "creditdesk-demo", "127.0.0.1", POLICY)
+    assert "yes" in stdout(run("user", "list"))
+    with runtime_on.uow(read_only=True) as uow:
+        (event,) = [
+            e for e in uow.audit.find("web_user", "clerk", None, 100) if e.action == "disable"
+        ]
+    assert event.actor == f"cli:{getpass.getuser()}"
+
+
+def test_user_reset_password_sets_a_new_password_and_refuses_a_weak_one(
+    demo: str, runtime_on: Runtime
+) -> None:
+    weak = CliRunner().invoke(
+        app, ["user", "reset-password", "clerk"], input="12345678\n12345678\n"
+    )
+    assert weak.exit_code == 1
+    assert "at least 12 characters (weak_password)" in plain(weak.stderr)
+    started = users.sign_in(runtime_on, "clerk", "creditdesk-demo", "127.0.0.1", POLICY)
+    result = CliRunner().invoke(
+        app, ["user", "reset-password", "clerk"], input="lantern by the lake\n" * 2
+    )
+    assert result.exit_code == 0, result.output
+    assert "password of clerk set; 1 session(s) ended" in stdout(result)
+    assert users.session_user(runtime_on, started.session_id, POLICY) is None
+    users.sign_in(runtime_on, "clerk", "lantern by the lake", "127.0.0.1", POLICY)
+    unknown = CliRunner().invoke(
+        app, ["user", "reset-password", "nobody"], input="lantern by the lake\n" * 2
+    )
+    assert "(user_not_found)" in one_error_line(unknown)
+
+
+def test_token_list_shows_expiry_and_last_use_and_token_revoke_ends_a_token(
+    demo: str, runtime_on: Runtime
+) -> None:
+    created = run("token", "create", "--role", "viewer", "--name", "erp", "--expires-in-days", "7")
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip()
+    assert tokens.authenticate(runtime_on, secret).name == "token:erp"
+    (row,) = [t for t in tokens.list_tokens(runtime_on, SYSTEM) if t["name"] == "erp"]
+    assert row["expires_at"] is not None
+    assert row["last_used_at"] is not None
+    listed = stdout(wide("token", "list"))
+    assert row["id"] in listed
+    assert row["expires_at"][:10] in listed
+    revoked = run("token", "revoke", row["id"])
+    assert revoked.exit_code == 0, revoked.output
+    runtime_on.tokens.clear()
+    with pytest.raises(AuthenticationError):
+        tokens.authenticate(runtime_on, secret)
+    assert row["id"] not in stdout(wide("token", "list"))
+    assert row["id"] in stdout(wide("token", "list", "--all"))
+    assert "(token_not_found)" in one_error_line(run("token", "revoke", "tok_nope"))
+    with runtime_on.uow(read_only=True) as uow:
+        trail = uow.audit.find("api_token", row["id"], None, 100)
+    assert [(e.action, e.actor) for e in trail] == [
+        ("create", f"cli:{getpass.getuser()}"),
+        ("revoke", f"cli:{getpass.getuser()}"),
+    ]

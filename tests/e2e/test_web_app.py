@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -538,8 +539,9 @@ def test_a_password_hashed_with_other_settings_is_rehashed_at_sign_in(demo: Runt
             )
         )
         uow.commit()
-    who = users.sign_in(demo, "old", "old-password")
-    assert who.principal.name == "user:old"
+    policy = users.SessionPolicy(timedelta(minutes=30), timedelta(hours=10))
+    who = users.sign_in(demo, "old", "old-password", "127.0.0.1", policy)
+    assert who.user.principal.name == "user:old"
     with demo.uow(read_only=True) as uow:
         stored = uow.users.get("old")
     assert stored is not None

@@ -1423,6 +1423,8 @@ def _token(row: Mapping[Any, Any]) -> ApiToken:
         tuple(scope) if scope is not None else None,
         created,
         _utc(row["revoked_at"]),
+        _utc(row["expires_at"]),
+        _utc(row["last_used_at"]),
     )
 
 
@@ -1438,6 +1440,7 @@ class SqlTokenRepository(_Repo):
                 else None,
                 secret_hash=secret_hash,
                 created_at=token.created_at,
+                expires_at=token.expires_at,
             )
         )
 
@@ -1456,6 +1459,18 @@ class SqlTokenRepository(_Repo):
             update(a).where(a.c.id == token_id, a.c.revoked_at.is_(None)).values(revoked_at=at)
         )
         return bool(done.rowcount)
+
+    def revoke_named(self, name: str, at: datetime) -> list[str]:
+        a = t.api_tokens
+        active = (a.c.name == name, a.c.revoked_at.is_(None))
+        ids = [str(i) for i in self.conn.execute(select(a.c.id).where(*active)).scalars()]
+        if ids:
+            self.conn.execute(update(a).where(a.c.id.in_(ids)).values(revoked_at=at))
+        return ids
+
+    def mark_used(self, token_id: str, at: datetime) -> None:
+        a = t.api_tokens
+        self.conn.execute(update(a).where(a.c.id == token_id).values(last_used_at=at))
 
 
 class SqlAuditRepository(_Repo):

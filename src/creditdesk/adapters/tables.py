@@ -369,6 +369,8 @@ api_tokens = Table(
     Column("secret_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTC_TS, nullable=False),
     Column("revoked_at", UTC_TS),
+    Column("expires_at", UTC_TS),
+    Column("last_used_at", UTC_TS),
 )
 
 audit_events = Table(

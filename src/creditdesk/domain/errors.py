@@ -29,6 +29,12 @@ class DomainError(CreditDeskError):
     code = "invalid_input"
 
 
+class WeakPasswordError(DomainError):
+    """A password that is too short or among the commonly used ones."""
+
+    code = "weak_password"
+
+
 class InvalidAmountError(DomainError):
     code = "invalid_amount"
 

@@ -61,6 +61,21 @@ class AuthenticationError(ApplicationError):
     code = "unauthenticated"
 
 
+class TooManySignInsError(AuthenticationError):
+    """Sign-in refused unchecked after repeated failures for this user or address (HTTP 429);
+    ``retry_after`` is the wait in whole seconds."""
+
+    code = "too_many_sign_ins"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class UserNotFoundError(NotFoundError):
+    code = "user_not_found"
+
+
 class PermissionDeniedError(ApplicationError):
     """The caller's role or legal-entity scope does not allow this (HTTP 403)."""
 

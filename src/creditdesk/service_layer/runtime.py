@@ -18,6 +18,7 @@ from creditdesk.service_layer.ports import (
     Clock,
     HostResolver,
     IdFactory,
+    Passwords,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -83,14 +84,17 @@ class TokenCache:
             return None
         return entry[1]
 
-    def put(self, digest: str, principal: Principal) -> None:
+    def put(self, digest: str, principal: Principal, at_most: float | None = None) -> None:
+        """Trust the token for ``seconds``, or ``at_most`` seconds when fewer (a token that
+        expires sooner is never trusted past its expiry)."""
+        seconds = self.seconds if at_most is None else min(self.seconds, at_most)
         with self._lock:
             if len(self._entries) > 10_000:  # bounded: stale entries go first, then all
                 now = time.monotonic()
                 self._entries = {k: v for k, v in self._entries.items() if v[0] >= now}
                 if len(self._entries) > 10_000:
                     self._entries = {}
-            self._entries[digest] = (time.monotonic() + self.seconds, principal)
+            self._entries[digest] = (time.monotonic() + seconds, principal)
 
     def clear(self) -> None:
         with self._lock:
@@ -116,3 +120,5 @@ class Runtime:
     # CREDITDESK_WEBHOOK_ALLOW_PRIVATE: webhooks may reach loopback, private and link-local
     # addresses (receivers inside the network); metadata addresses too, so off by default
     webhook_allow_private: bool = False
+    # password hashing and the common-password list (bound by bootstrap to argon2 and zxcvbn's)
+    passwords: Passwords | None = None

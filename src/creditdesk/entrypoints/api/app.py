@@ -18,7 +18,7 @@ from creditdesk.bootstrap import (
     start_webhook_dispatcher,
 )
 from creditdesk.config import Settings
-from creditdesk.entrypoints.api import errors
+from creditdesk.entrypoints.api import docs, errors
 from creditdesk.entrypoints.api.routers import (
     aging,
     batch,
@@ -30,6 +30,7 @@ from creditdesk.entrypoints.api.routers import (
     setup,
     workflows,
 )
+from creditdesk.entrypoints.api.security import SecurityHeaders
 from creditdesk.entrypoints.web import app as web
 from creditdesk.service_layer.runtime import Runtime
 
@@ -143,7 +144,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by `docs` from the package's files, not a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -153,6 +154,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestGuard, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: on every response, refusals too
 
     for router in (
         setup.router,
@@ -167,7 +169,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     ):
         app.include_router(router, prefix="/api/v1")
     errors.document_problems(app)  # every error response is a documented problem document
+    docs.install(app)  # Swagger UI at /api/docs
 
-    web.install(app, rt, secret=settings.session_secret)  # the web app at /, files at /static
+    web.install(  # the web app at /, files at /static
+        app,
+        rt,
+        secret=settings.session_secret,
+        idle_minutes=settings.session_idle_minutes,
+        lifetime_hours=settings.session_hours,
+        secure_cookie=settings.session_cookie_secure,
+    )
 
     return app

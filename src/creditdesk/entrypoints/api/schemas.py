@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -252,6 +253,7 @@ class TokenIn(Input):
     name: StrictStr = Field(min_length=1, max_length=120)
     role: Literal["admin", "credit_manager", "credit_clerk", "approver", "integration", "viewer"]
     legal_entities: list[StrictStr] | None = Field(default=None, max_length=200)
+    expires_at: AwareDatetime | None = None
 
 
 class ReasonIn(Input):

@@ -14,8 +14,8 @@ from rich.table import Table
 from creditdesk.bootstrap import build_runtime, dispose
 from creditdesk.config import load_settings
 from creditdesk.domain.aging import BUCKETS
+from creditdesk.entrypoints.cli.actor import cli_actor
 from creditdesk.service_layer import aging_report
-from creditdesk.service_layer.auth import SYSTEM
 
 
 def register(app: typer.Typer) -> None:
@@ -72,7 +72,7 @@ def aging(
     rt = build_runtime(load_settings())
     try:
         body = aging_report.legal_entity_aging(
-            rt, SYSTEM, legal_entity, day or rt.clock.today(), customers=not totals_only
+            rt, cli_actor(), legal_entity, day or rt.clock.today(), customers=not totals_only
         )
     finally:
         dispose(rt)

@@ -15,8 +15,8 @@ from rich.table import Table
 from creditdesk.bootstrap import build_runtime, deliver_webhooks_once, dispose
 from creditdesk.config import load_settings
 from creditdesk.domain.money import parse_rate
+from creditdesk.entrypoints.cli.actor import cli_actor
 from creditdesk.service_layer import events, holds, setup
-from creditdesk.service_layer.auth import SYSTEM
 from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import RuleInput
 
@@ -103,7 +103,7 @@ def holds_list(
     with runtime() as rt:
         items = holds.list_holds(
             rt,
-            SYSTEM,
+            cli_actor(),
             status=status,
             legal_entity=legal_entity,
             customer=customer,
@@ -139,7 +139,7 @@ def holds_release(
     with runtime() as rt:
         for hold_id in hold_ids:
             body = holds.release_hold(
-                rt, SYSTEM, hold_id, reason=reason, review_date=day, with_posting=with_posting
+                rt, cli_actor(), hold_id, reason=reason, review_date=day, with_posting=with_posting
             )
             _out().print(f"{body['id']} released ({body['sales_order']})", highlight=False)
 
@@ -153,7 +153,7 @@ def holds_reject(
     """Reject holds: the orders are marked rejected."""
     with runtime() as rt:
         for hold_id in hold_ids:
-            body = holds.reject_hold(rt, SYSTEM, hold_id, reason=reason, note=note)
+            body = holds.reject_hold(rt, cli_actor(), hold_id, reason=reason, note=note)
             _out().print(f"{body['id']} rejected ({body['sales_order']})", highlight=False)
 
 
@@ -185,7 +185,7 @@ def holds_evaluate(
         with Progress(console=_out(), transient=True) as progress:
             task = progress.add_task("evaluating holds", total=len(selected))
             for hold_id in selected:
-                results.extend(holds.evaluate_for_release(rt, SYSTEM, hold_ids=[hold_id]))
+                results.extend(holds.evaluate_for_release(rt, cli_actor(), hold_ids=[hold_id]))
                 progress.advance(task)
     table = Table("hold", "sales order", "ready to release", "released", "still blocking")
     for item in results:
@@ -219,7 +219,7 @@ def holds_force(
     """Force credit hold: put the open orders matching the filters on hold (none = all)."""
     with runtime() as rt:
         items = holds.force_holds(
-            rt, SYSTEM, legal_entity, reason, customers=customer, sales_orders=sales_order
+            rt, cli_actor(), legal_entity, reason, customers=customer, sales_orders=sales_order
         )
     for item in items:
         state = "new hold" if item["created"] else "added to hold"
@@ -231,7 +231,7 @@ def holds_force(
 def rules_list(legal_entity: Annotated[str, typer.Argument(help="legal entity")]) -> None:
     """The blocking and exclusion rules of a legal entity."""
     with runtime() as rt:
-        items = setup.list_rules(rt, SYSTEM, legal_entity)
+        items = setup.list_rules(rt, cli_actor(), legal_entity)
     table = Table("id", "rule")
     for rule in items:
         table.add_row(rule["id"], rule["description"])
@@ -279,7 +279,7 @@ def rules_add(
         release_sales_order=release_sales_order,
     )
     with runtime() as rt:
-        body = setup.add_rule(rt, SYSTEM, legal_entity, data)
+        body = setup.add_rule(rt, cli_actor(), legal_entity, data)
     _out().print(f"{body['id']}: {body['description']}", highlight=False)
 
 
@@ -290,7 +290,7 @@ def rules_remove(
 ) -> None:
     """Remove a rule."""
     with runtime() as rt:
-        setup.delete_rule(rt, SYSTEM, legal_entity, rule_id)
+        setup.delete_rule(rt, cli_actor(), legal_entity, rule_id)
     _out().print(f"removed {rule_id}")
 
 
@@ -305,7 +305,9 @@ def _print_rows(header: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
 def setup_reasons(legal_entity: Annotated[str, typer.Argument()]) -> None:
     """List the reasons (hold, release, status)."""
     with runtime() as rt:
-        _print_rows(("id", "type", "description"), setup.list_reasons(rt, SYSTEM, legal_entity))
+        _print_rows(
+            ("id", "type", "description"), setup.list_reasons(rt, cli_actor(), legal_entity)
+        )
 
 
 @setup_app.command("reason")
@@ -317,7 +319,7 @@ def setup_reason(
 ) -> None:
     """Create or change a reason."""
     with runtime() as rt:
-        setup.put_reason(rt, SYSTEM, legal_entity, reason_id, type, description)
+        setup.put_reason(rt, cli_actor(), legal_entity, reason_id, type, description)
     _out().print(f"reason {reason_id} saved")
 
 
@@ -326,7 +328,8 @@ def setup_statuses(legal_entity: Annotated[str, typer.Argument()]) -> None:
     """List the account statuses."""
     with runtime() as rt:
         _print_rows(
-            ("id", "description", "on_hold"), setup.list_account_statuses(rt, SYSTEM, legal_entity)
+            ("id", "description", "on_hold"),
+            setup.list_account_statuses(rt, cli_actor(), legal_entity),
         )
 
 
@@ -339,7 +342,7 @@ def setup_status(
 ) -> None:
     """Create or change an account status."""
     with runtime() as rt:
-        setup.put_account_status(rt, SYSTEM, legal_entity, status_id, description, on_hold)
+        setup.put_account_status(rt, cli_actor(), legal_entity, status_id, description, on_hold)
     _out().print(f"account status {status_id} saved")
 
 
@@ -348,7 +351,8 @@ def setup_cm_groups(legal_entity: Annotated[str, typer.Argument()]) -> None:
     """List the credit management groups."""
     with runtime() as rt:
         _print_rows(
-            ("id", "description"), setup.list_credit_management_groups(rt, SYSTEM, legal_entity)
+            ("id", "description"),
+            setup.list_credit_management_groups(rt, cli_actor(), legal_entity),
         )
 
 
@@ -360,7 +364,7 @@ def setup_cm_group(
 ) -> None:
     """Create or change a credit management group."""
     with runtime() as rt:
-        setup.put_credit_management_group(rt, SYSTEM, legal_entity, group_id, description)
+        setup.put_credit_management_group(rt, cli_actor(), legal_entity, group_id, description)
     _out().print(f"credit management group {group_id} saved")
 
 
@@ -373,7 +377,7 @@ def setup_rank(
 ) -> None:
     """Rank a payment-terms or settlement-discount code."""
     with runtime() as rt:
-        setup.put_rank(rt, SYSTEM, legal_entity, kind, code, rank)
+        setup.put_rank(rt, cli_actor(), legal_entity, kind, code, rank)
     _out().print(f"{kind} {code} ranked {rank}")
 
 
@@ -384,7 +388,7 @@ def setup_ranks(
 ) -> None:
     """List the ranks of one kind."""
     with runtime() as rt:
-        _print_rows(("code", "rank"), setup.list_ranks(rt, SYSTEM, legal_entity, kind))
+        _print_rows(("code", "rank"), setup.list_ranks(rt, cli_actor(), legal_entity, kind))
 
 
 @events_app.command("list")
@@ -394,7 +398,7 @@ def events_list(
 ) -> None:
     """Events after an id, oldest first."""
     with runtime() as rt:
-        items, last = events.list_events(rt, SYSTEM, after_id=after, limit=limit)
+        items, last = events.list_events(rt, cli_actor(), after_id=after, limit=limit)
     _print_rows(("id", "type", "legal_entity", "key", "at"), items)
     _out().print(f"next: --after {last}")
 

@@ -22,8 +22,8 @@ from rich.table import Table
 
 from creditdesk.bootstrap import build_runtime, dispose
 from creditdesk.config import load_settings
+from creditdesk.entrypoints.cli.actor import cli_actor
 from creditdesk.service_layer import bulk_import
-from creditdesk.service_layer.auth import SYSTEM
 
 FORMATS = ("csv", "ndjson")
 
@@ -91,7 +91,7 @@ def import_documents(
             task = progress.add_task("rows", total=total)
             report = bulk_import.import_documents(
                 rt,
-                SYSTEM,
+                cli_actor(),
                 legal_entity,
                 _rows(path, chosen),
                 batch_size=batch_size,

@@ -24,8 +24,8 @@ from creditdesk.config import load_settings
 from creditdesk.domain.adjustments import DateMethod, RoundingForm, ValueType
 from creditdesk.domain.errors import CreditDeskError
 from creditdesk.domain.money import parse_money, parse_rate
+from creditdesk.entrypoints.cli.actor import cli_actor
 from creditdesk.service_layer import journals, scoring, statistics
-from creditdesk.service_layer.auth import SYSTEM
 from creditdesk.service_layer.runtime import Runtime
 
 journals_app = typer.Typer(help="Credit limit adjustment journals.", no_args_is_help=True)
@@ -114,7 +114,7 @@ def journal_create(
     """Create a journal; prints its number."""
     kind = "temporary_credit_limit" if temporary else "credit_limit"
     with runtime() as rt:
-        body = journals.create_journal(rt, SYSTEM, legal_entity, kind, description)
+        body = journals.create_journal(rt, cli_actor(), legal_entity, kind, description)
     out.print(body["id"], highlight=False)
 
 
@@ -134,7 +134,7 @@ def journal_lines(
     with runtime() as rt:
         body = journals.add_line(
             rt,
-            SYSTEM,
+            cli_actor(),
             legal_entity,
             journal_id,
             customer=customer,
@@ -187,7 +187,7 @@ def journal_generate(
         credit_groups=tuple(credit_group) if credit_group else None,
     )
     with runtime() as rt:
-        body = journals.generate_lines(rt, SYSTEM, legal_entity, journal_id, request)
+        body = journals.generate_lines(rt, cli_actor(), legal_entity, journal_id, request)
     _print_journal(body)
 
 
@@ -199,7 +199,7 @@ def journal_post(
 ) -> None:
     """Post a journal: apply its lines."""
     with runtime() as rt:
-        body = journals.post_journal(rt, SYSTEM, legal_entity, journal_id)
+        body = journals.post_journal(rt, cli_actor(), legal_entity, journal_id)
     out.print(f"{journal_id} posted on {body['posted_on']} ({len(body['lines'])} lines)")
 
 
@@ -208,7 +208,7 @@ def journal_post(
 def journal_list(legal_entity: Annotated[str, typer.Argument(help="legal entity")]) -> None:
     """List the journals of a legal entity."""
     with runtime() as rt:
-        items = journals.list_journals(rt, SYSTEM, legal_entity, None, 1000)
+        items = journals.list_journals(rt, cli_actor(), legal_entity, None, 1000)
     table = Table("journal", "type", "status", "lines", "description")
     for body in items:
         table.add_row(
@@ -225,7 +225,7 @@ def journal_show(
 ) -> None:
     """Show a journal and its lines."""
     with runtime() as rt:
-        _print_journal(journals.get_journal(rt, SYSTEM, legal_entity, journal_id))
+        _print_journal(journals.get_journal(rt, cli_actor(), legal_entity, journal_id))
 
 
 @contextmanager
@@ -259,7 +259,7 @@ def scoring_run(
     with runtime() as rt, progress_bar("update risk scores") as advance:
         body = scoring.update_risk_scores(
             rt,
-            SYSTEM,
+            cli_actor(),
             legal_entity,
             accounts=list(customer) if customer else None,
             as_of=_date(as_of, "--as-of"),
@@ -281,7 +281,7 @@ def statistics_run(
     with runtime() as rt, progress_bar("balance statistics") as advance:
         body = statistics.calculate_balance_statistics(
             rt,
-            SYSTEM,
+            cli_actor(),
             legal_entity,
             as_of=_date(as_of, "--as-of"),
             accounts=list(customer) if customer else None,
@@ -304,7 +304,7 @@ def statistics_delete(
     """Delete outdated balance statistics records."""
     with runtime() as rt:
         body = statistics.delete_outdated_statistics(
-            rt, SYSTEM, legal_entity, _date(until, "--until")
+            rt, cli_actor(), legal_entity, _date(until, "--until")
         )
     out.print(f"{body['deleted']} statistics records dated before {body['until']} deleted")
 

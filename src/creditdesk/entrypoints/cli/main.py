@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
@@ -25,9 +25,9 @@ from creditdesk.entrypoints.cli import importer
 from creditdesk.entrypoints.cli import lifecycle as lifecycle_cli
 from creditdesk.entrypoints.cli import maintenance as maintenance_cli
 from creditdesk.entrypoints.cli import workflows as workflows_cli
+from creditdesk.entrypoints.cli.actor import cli_actor
 from creditdesk.entrypoints.cli.users import user_app
 from creditdesk.service_layer import checks, tokens
-from creditdesk.service_layer.auth import SYSTEM
 from creditdesk.service_layer.runtime import Runtime
 
 app = typer.Typer(
@@ -158,7 +158,7 @@ def check(
     try:
         body = checks.run_credit_check(
             rt,
-            SYSTEM,
+            cli_actor(),
             checks.CheckRequest(legal_entity, sales_order, checkpoint, not pro_forma, day),
         )
     finally:
@@ -197,22 +197,87 @@ def token_create(
         list[str] | None,
         typer.Option("--legal-entity", help="restrict to this legal entity (repeatable)"),
     ] = None,
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(min=1, help="refuse the token this many days from now (default: never)"),
+    ] = None,
 ) -> None:
     """Create an API token and print its secret (shown once)."""
     settings = _settings()
     upgrade_database(settings.database_url)
     rt = _runtime(settings)
     try:
+        expires = rt.clock.now() + timedelta(days=expires_in_days) if expires_in_days else None
         body = tokens.create_token(
-            rt, SYSTEM, name or f"{role}-token", role, list(legal_entity) if legal_entity else None
+            rt,
+            cli_actor(),
+            name or f"{role}-token",
+            role,
+            list(legal_entity) if legal_entity else None,
+            expires_at=expires,
         )
     finally:
         dispose(rt)
+    until = f"; expires {body['expires_at']}" if body["expires_at"] else ""
     err.print(
         f"token {body['id']} ({body['role']}, legal entities: "
-        f"{', '.join(body['legal_entities'] or ['all'])}); the secret is shown once:"
+        f"{', '.join(body['legal_entities'] or ['all'])}{until}); the secret is shown once:"
     )
     out.print(body["token"], highlight=False)
+
+
+@token_app.command("list")
+@handled
+def token_list(
+    all_tokens: Annotated[bool, typer.Option("--all", help="revoked tokens too")] = False,
+) -> None:
+    """List the API tokens (never their secrets), with expiry and last use."""
+    settings = _settings()
+    rt = _runtime(settings)
+    try:
+        rows = tokens.list_tokens(rt, cli_actor())
+    finally:
+        dispose(rt)
+    table = Table(  # ids are for `token revoke`: never cut
+        Column("id", no_wrap=True),
+        "name",
+        "role",
+        "legal entities",
+        "created",
+        "expires",
+        "last used",
+    )
+    if all_tokens:
+        table.add_column("revoked")
+    for row in rows:
+        if row["revoked"] and not all_tokens:
+            continue
+        cells = [
+            row["id"],
+            row["name"],
+            row["role"],
+            ", ".join(row["legal_entities"] or ["all"]),
+            row["created_at"][:16],
+            (row["expires_at"] or "never")[:16],
+            (row["last_used_at"] or "never")[:16],
+        ]
+        table.add_row(*cells, *(["yes" if row["revoked"] else "no"] if all_tokens else []))
+    out.print(table)
+
+
+@token_app.command("revoke")
+@handled
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="the token's id (see `token list`)")],
+) -> None:
+    """Revoke an API token: refused from now on (other server processes within seconds)."""
+    settings = _settings()
+    rt = _runtime(settings)
+    try:
+        tokens.revoke_token(rt, cli_actor(), token_id)
+    finally:
+        dispose(rt)
+    out.print(f"token {token_id} revoked", highlight=False)
 
 
 maintenance_cli.register(db_app)  # db backup, db check

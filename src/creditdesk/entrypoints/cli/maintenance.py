@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 
 from creditdesk.bootstrap import build_runtime, dispose
 from creditdesk.config import load_settings
+from creditdesk.entrypoints.cli.actor import cli_actor
 from creditdesk.service_layer import maintenance
-from creditdesk.service_layer.auth import SYSTEM
 
 
 def register(db_app: typer.Typer) -> None:
@@ -80,7 +80,7 @@ def db_check(
 
     rt = build_runtime(load_settings().model_copy(update={"admin_token": None}))
     try:
-        report = maintenance.check_exposure(rt, SYSTEM, fix=fix)
+        report = maintenance.check_exposure(rt, cli_actor(), fix=fix)
     finally:
         dispose(rt)
     for drift in report.drifts:

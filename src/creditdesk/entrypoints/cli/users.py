@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -11,8 +12,9 @@ from rich.table import Table
 from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
 from creditdesk.config import load_settings
 from creditdesk.domain.errors import CreditDeskError
+from creditdesk.entrypoints.cli.actor import cli_actor
 from creditdesk.service_layer import users
-from creditdesk.service_layer.auth import SYSTEM
+from creditdesk.service_layer.runtime import Runtime
 
 user_app = typer.Typer(help="Web application users.", no_args_is_help=True)
 out = Console()
@@ -32,7 +34,7 @@ def user_create(
             hide_input=True,
             confirmation_prompt=True,
             envvar="CREDITDESK_USER_PASSWORD",
-            help="at least 8 characters (prompted for when not given)",
+            help="at least 12 characters, not a common password (prompted for when not given)",
         ),
     ],
     legal_entity: Annotated[
@@ -49,7 +51,7 @@ def user_create(
     try:
         body = users.create_user(
             rt,
-            SYSTEM,
+            cli_actor(),
             username,
             password,
             role,
@@ -75,10 +77,10 @@ def user_list() -> None:
     settings = load_settings()
     rt = build_runtime(settings)
     try:
-        rows = users.list_users(rt, SYSTEM)
+        rows = users.list_users(rt, cli_actor())
     finally:
         dispose(rt)
-    table = Table("username", "name", "role", "legal entities", "language")
+    table = Table("username", "name", "role", "legal entities", "language", "disabled")
     for row in rows:
         table.add_row(
             row["username"],
@@ -86,5 +88,54 @@ def user_list() -> None:
             row["role"],
             ", ".join(row["legal_entities"] or ["all"]),
             row["language"] or "-",
+            "yes" if row["disabled"] else "no",
         )
     out.print(table)
+
+
+def _run(change: Callable[[Runtime], dict[str, Any]]) -> dict[str, Any]:
+    """Run a change on the database of the settings; a creditdesk error is one line, exit 1."""
+    settings = load_settings()
+    upgrade_database(settings.database_url)
+    rt = build_runtime(settings)
+    try:
+        return change(rt)
+    except CreditDeskError as error:
+        err.print(f"[bold red]error:[/] {error} ({error.code})", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        dispose(rt)
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="the user to disable")],
+) -> None:
+    """Disable a user: no more sign-ins, and every open session of theirs ends now."""
+    body = _run(lambda rt: users.disable_user(rt, cli_actor(), username))
+    out.print(
+        f"user {username} disabled; {body['sessions_ended']} session(s) ended", highlight=False
+    )
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    username: Annotated[str, typer.Argument(help="the user whose password to set")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="New password",
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="CREDITDESK_USER_PASSWORD",
+            help="at least 12 characters, not a common password (prompted for when not given)",
+        ),
+    ],
+) -> None:
+    """Give a user a new password: every open session of theirs ends, and their failed
+    sign-ins are forgotten."""
+    body = _run(lambda rt: users.set_password(rt, cli_actor(), username, password))
+    out.print(
+        f"password of {username} set; {body['sessions_ended']} session(s) ended",
+        highlight=False,
+    )

@@ -35,8 +35,9 @@ class CsrfError(Exception):
 class WebRuntime:
     """What the web app keeps for the life of the process."""
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, sessions: users.SessionPolicy) -> None:
         self.rt = rt
+        self.sessions = sessions
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(default=True),
@@ -100,11 +101,11 @@ def context(request: Request) -> Ctx:
     """The context of any page, signed in or not."""
     web: WebRuntime = request.app.state.web
     user = None
-    username = request.session.get("user")
-    if isinstance(username, str):
-        user = users.current_user(web.rt, username)
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        user = users.session_user(web.rt, session_id, web.sessions)
         if user is None:
-            request.session.pop("user", None)
+            request.session.pop("sid", None)
     language = (user.language if user is not None else None) or request.session.get("language")
     if not isinstance(language, str) or language not in LANGUAGES:
         language = negotiate(request.headers.get("accept-language"))

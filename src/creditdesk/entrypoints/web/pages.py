@@ -39,6 +39,7 @@ from creditdesk.service_layer.errors import (
     AuthenticationError,
     NotFoundError,
     PermissionDeniedError,
+    TooManySignInsError,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -108,22 +109,77 @@ def sign_in(
     next: str = Form("/holds"),
 ) -> Response:
     ctx = context(request)
+    address = request.client.host if request.client is not None else "unknown"
     try:
-        who = users.sign_in(ctx.rt, username, password)
+        started = users.sign_in(ctx.rt, username, password, address, ctx.web.sessions)
+    except TooManySignInsError as error:
+        wait = ctx.t.gettext(
+            "Too many failed sign-ins. Try again in %(seconds)s seconds.",
+            seconds=error.retry_after,
+        )
+        response = ctx.render(
+            "sign_in.html", 429, next=next, failed=False, username=username, wait=wait
+        )
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     except AuthenticationError:
         return ctx.render("sign_in.html", 401, next=next, failed=True, username=username)
-    request.session.clear()
-    request.session["user"] = who.principal.name.removeprefix("user:")
+    request.session.clear()  # a new CSRF token too: nothing carries over from before sign-in
+    request.session["sid"] = started.session_id
     return _back(next, "/holds")
 
 
 @router.post("/sign-out", dependencies=POST)
 def sign_out(request: Request) -> RedirectResponse:
+    """End the session server-side: a copy of the cookie taken before opens nothing after."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        users.end_session(request.app.state.web.rt, session_id)
     language = request.session.get("language")
     request.session.clear()
     if language is not None:
         request.session["language"] = language
     return RedirectResponse("/sign-in", status_code=303)
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_page(ctx: Ctx = Depends(signed_in)) -> HTMLResponse:
+    return ctx.render("password.html", error=None)
+
+
+@router.post("/account/password", response_class=HTMLResponse, dependencies=POST)
+def change_password(
+    request: Request,
+    current_password: str = Form(""),
+    new_password: str = Form(""),
+    new_password_again: str = Form(""),
+) -> Response:
+    """Change one's own password; every other session of the user ends."""
+    ctx = signed_in(request)
+    if new_password != new_password_again:
+        message = ctx.t.gettext("The new passwords are not the same.")
+        return ctx.render("password.html", 400, error=message)
+    address = request.client.host if request.client is not None else "unknown"
+    try:
+        started = users.change_own_password(
+            ctx.rt, ctx.principal, current_password, new_password, address, ctx.web.sessions
+        )
+    except TooManySignInsError as error:
+        wait = ctx.t.gettext(
+            "Too many failed sign-ins. Try again in %(seconds)s seconds.",
+            seconds=error.retry_after,
+        )
+        response = ctx.render("password.html", 429, error=wait)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    except AuthenticationError:
+        message = ctx.t.gettext("The current password is not right.")
+        return ctx.render("password.html", 400, error=message)
+    except CreditDeskError as error:  # too short or too common
+        return ctx.render("password.html", 400, error=_error_message(ctx.t, error))
+    request.session["sid"] = started.session_id
+    ctx.flash("ok", ctx.t.gettext("Your password is changed. Your other sessions have ended."))
+    return RedirectResponse("/holds", status_code=303)
 
 
 @router.post("/language", dependencies=POST)

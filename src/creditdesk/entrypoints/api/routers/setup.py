@@ -184,7 +184,9 @@ def delete_blocking_rule(le: str, rule_id: str, rt: RuntimeDep, actor: Principal
 
 @router.post("/tokens", status_code=201, tags=["tokens"])
 def post_token(body: TokenIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return tokens.create_token(rt, actor, body.name, body.role, body.legal_entities)
+    return tokens.create_token(
+        rt, actor, body.name, body.role, body.legal_entities, expires_at=body.expires_at
+    )
 
 
 @router.get("/tokens", tags=["tokens"])
