@@ -126,6 +126,12 @@ def test_every_success_answer_is_a_named_schema_with_its_properties(
     assert untyped == []
 
 
+def test_every_schema_of_the_document_has_a_readable_name(document: dict[str, Any]) -> None:
+    names = list(document["components"]["schemas"])
+
+    assert [name for name in names if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name)] == []
+
+
 def test_every_operation_declares_its_problem_answers(document: dict[str, Any]) -> None:
     missing: list[str] = []
     for path, method, operation in operations(document):
@@ -232,17 +238,17 @@ def held(api: Api) -> Api:
 def test_the_answers_carry_only_declared_fields(held: Api) -> None:
     hold_id = held.get("/credit-holds").json()["items"][0]["id"]
     answers: list[tuple[type[BaseModel], Any]] = [
-        (read_models.Page[read_models.HoldRead], held.get("/credit-holds").json()),
+        (read_models.HoldPage, held.get("/credit-holds").json()),
         (read_models.HoldRead, held.get(f"/credit-holds/{hold_id}").json()),
         (read_models.CustomerRead, held.get("/legal-entities/FI01/customers/C100").json()),
         (read_models.CreditSummaryRead, held.credit("FI01", "C100")),
         (read_models.CreditDecisionRead, held.check("FI01", "SO-1")),
         (read_models.EventPage, held.get("/events").json()),
-        (read_models.Page[read_models.AuditEventRead], held.get("/audit-events").json()),
+        (read_models.AuditEventPage, held.get("/audit-events").json()),
         (read_models.LegalEntityRead, held.get("/legal-entities/FI01").json()),
         (read_models.SalesOrderRead, held.get("/legal-entities/FI01/sales-orders/SO-1").json()),
         (
-            read_models.Page[read_models.CreditDecisionRead],
+            read_models.CreditDecisionPage,
             held.get("/legal-entities/FI01/customers/C100/credit-checks").json(),
         ),
     ]

@@ -813,3 +813,90 @@ class RiskScoresRead(ReadModel):
     legal_entity: str
     as_of: IsoDate
     updated: int
+
+
+# --- named pages and batches (a generic's name in the document would be ``Page_HoldRead_``) ------
+
+
+class AccountStatusPage(Page[AccountStatusRead]):
+    pass
+
+
+class AuditEventPage(Page[AuditEventRead]):
+    pass
+
+
+class AutomaticLimitPage(Page[AutomaticLimitRead]):
+    pass
+
+
+class BlockingRulePage(Page[BlockingRuleRead]):
+    pass
+
+
+class CreditDecisionPage(Page[CreditDecisionRead]):
+    pass
+
+
+class CreditManagementGroupPage(Page[CreditManagementGroupRead]):
+    pass
+
+
+class ExchangeRatePage(Page[ExchangeRateRead]):
+    pass
+
+
+class HoldPage(Page[HoldRead]):
+    pass
+
+
+class InsurancePolicyPage(Page[InsurancePolicyRead]):
+    pass
+
+
+class JournalPage(Page[JournalRead]):
+    pass
+
+
+class LegalEntityPage(Page[LegalEntityRead]):
+    pass
+
+
+class RankPage(Page[RankRead]):
+    pass
+
+
+class ReasonSetupPage(Page[ReasonSetupRead]):
+    pass
+
+
+class RiskGroupPage(Page[RiskGroupRead]):
+    pass
+
+
+class ScoringGroupPage(Page[ScoringGroupRead]):
+    pass
+
+
+class TokenPage(Page[TokenRead]):
+    pass
+
+
+class WebhookPage(Page[WebhookRead]):
+    pass
+
+
+class WorkflowItemPage(Page[WorkflowItemRead]):
+    pass
+
+
+class HoldEvaluationItems(Items[HoldEvaluationRead]):
+    pass
+
+
+class HoldItems(Items[HoldRead]):
+    pass
+
+
+class WorkflowItemItems(Items[WorkflowItemRead]):
+    pass

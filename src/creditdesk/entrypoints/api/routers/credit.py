@@ -18,10 +18,10 @@ from creditdesk.entrypoints.api.dependencies import (
 )
 from creditdesk.entrypoints.api.read_models import (
     CreditDecisionRead,
-    HoldEvaluationRead,
+    HoldEvaluationItems,
+    HoldItems,
+    HoldPage,
     HoldRead,
-    Items,
-    Page,
 )
 from creditdesk.entrypoints.api.schemas import (
     CreditCheckIn,
@@ -75,7 +75,7 @@ def get_credit_check(check_id: str, rt: RuntimeDep, actor: PrincipalDep) -> JSON
     return JSONResponse(checks.get_credit_check(rt, actor, check_id))
 
 
-@router.get("/credit-holds", tags=["credit holds"], response_model=Page[HoldRead])
+@router.get("/credit-holds", tags=["credit holds"], response_model=HoldPage)
 def list_credit_holds(
     rt: RuntimeDep,
     actor: PrincipalDep,
@@ -110,9 +110,7 @@ def list_credit_holds(
     return paginate(items, limit, lambda item: str(item["id"]))
 
 
-@router.post(
-    "/credit-holds/evaluate", tags=["credit holds"], response_model=Items[HoldEvaluationRead]
-)
+@router.post("/credit-holds/evaluate", tags=["credit holds"], response_model=HoldEvaluationItems)
 def evaluate_credit_holds(body: EvaluateIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     """Evaluate for release: re-run the rules of the selected (or all open) holds; reasons that
     no longer apply are marked invalid, and holds with none left are ready to release and,
@@ -148,9 +146,7 @@ def force_credit_hold(
     return JSONResponse(result, status_code=201 if created else 200)
 
 
-@router.post(
-    "/legal-entities/{le}/force-holds", tags=["credit holds"], response_model=Items[HoldRead]
-)
+@router.post("/legal-entities/{le}/force-holds", tags=["credit holds"], response_model=HoldItems)
 def force_credit_holds(
     le: str, body: ForceHoldsIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:

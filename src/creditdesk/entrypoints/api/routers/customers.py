@@ -22,14 +22,13 @@ from creditdesk.entrypoints.api.dependencies import (
     encode_cursor,
 )
 from creditdesk.entrypoints.api.read_models import (
-    CreditDecisionRead,
+    CreditDecisionPage,
     CreditGroupRead,
     CreditSummaryRead,
     CustomerAgedBalancesRead,
     CustomerRead,
     GroupAgedBalancesRead,
     MembershipRead,
-    Page,
 )
 from creditdesk.entrypoints.api.schemas import CreditGroupIn, CustomerIn
 from creditdesk.service_layer import customers, groups, queries, serialize
@@ -115,7 +114,7 @@ def get_customer_aged_balances(
 @router.get(
     "/legal-entities/{le}/customers/{account}/credit-checks",
     tags=["customers"],
-    response_model=Page[CreditDecisionRead],
+    response_model=CreditDecisionPage,
 )
 def list_customer_credit_checks(
     le: str,

@@ -15,7 +15,11 @@ from creditdesk.entrypoints.api.dependencies import (
     decode_cursor,
     encode_cursor,
 )
-from creditdesk.entrypoints.api.read_models import EventPage, Page, WebhookRead
+from creditdesk.entrypoints.api.read_models import (
+    EventPage,
+    WebhookPage,
+    WebhookRead,
+)
 from creditdesk.entrypoints.api.schemas import Input
 from creditdesk.service_layer import events
 
@@ -72,7 +76,7 @@ def create_webhook(body: WebhookIn, rt: RuntimeDep, actor: PrincipalDep) -> dict
     )
 
 
-@router.get("/webhooks", response_model=Page[WebhookRead])
+@router.get("/webhooks", response_model=WebhookPage)
 def list_webhooks(
     rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: str | None = None
 ) -> dict[str, Any]:

@@ -20,14 +20,18 @@ from creditdesk.entrypoints.api.dependencies import (
     decode_cursor,
 )
 from creditdesk.entrypoints.api.read_models import (
+    AutomaticLimitPage,
     AutomaticLimitRead,
+    InsurancePolicyPage,
     InsurancePolicyRead,
     JournalLineRead,
+    JournalPage,
     JournalRead,
-    Page,
+    RiskGroupPage,
     RiskGroupRead,
     RiskScoresRead,
     ScoreValueRead,
+    ScoringGroupPage,
     ScoringGroupRead,
     StatisticsDeletionRead,
     StatisticsParametersRead,
@@ -114,7 +118,7 @@ def create_credit_limit_journal(
 @router.get(
     "/legal-entities/{le}/credit-limit-journals",
     tags=["journals"],
-    response_model=Page[JournalRead],
+    response_model=JournalPage,
 )
 def list_credit_limit_journals(
     le: str,
@@ -246,7 +250,7 @@ def create_insurance_policy(
     )
 
 
-@router.get(_POLICIES, tags=["insurance"], response_model=Page[InsurancePolicyRead])
+@router.get(_POLICIES, tags=["insurance"], response_model=InsurancePolicyPage)
 def list_insurance_policies(
     le: str,
     account: str,
@@ -348,7 +352,7 @@ def put_scoring_group(
 @router.get(
     "/legal-entities/{le}/scoring-groups",
     tags=["risk scoring"],
-    response_model=Page[ScoringGroupRead],
+    response_model=ScoringGroupPage,
 )
 def list_scoring_groups(
     le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: str | None = None
@@ -386,9 +390,7 @@ def put_risk_group(
     )
 
 
-@router.get(
-    "/legal-entities/{le}/risk-groups", tags=["risk scoring"], response_model=Page[RiskGroupRead]
-)
+@router.get("/legal-entities/{le}/risk-groups", tags=["risk scoring"], response_model=RiskGroupPage)
 def list_risk_groups(
     le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: str | None = None
 ) -> dict[str, Any]:
@@ -428,7 +430,7 @@ def put_automatic_credit_limit(
 @router.get(
     "/legal-entities/{le}/automatic-credit-limits",
     tags=["risk scoring"],
-    response_model=Page[AutomaticLimitRead],
+    response_model=AutomaticLimitPage,
 )
 def list_automatic_credit_limits(
     le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: str | None = None

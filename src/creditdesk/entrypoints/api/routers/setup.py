@@ -24,17 +24,24 @@ from creditdesk.entrypoints.api.dependencies import (
     decode_cursor,
 )
 from creditdesk.entrypoints.api.read_models import (
+    AccountStatusPage,
     AccountStatusRead,
-    AuditEventRead,
+    AuditEventPage,
+    BlockingRulePage,
     BlockingRuleRead,
+    CreditManagementGroupPage,
     CreditManagementGroupRead,
     CreditParametersRead,
+    ExchangeRatePage,
     ExchangeRateRead,
     Health,
+    LegalEntityPage,
     LegalEntityRead,
-    Page,
+    RankPage,
     RankRead,
+    ReasonSetupPage,
     ReasonSetupRead,
+    TokenPage,
     TokenRead,
 )
 from creditdesk.entrypoints.api.schemas import (
@@ -85,7 +92,7 @@ def put_legal_entity(
     return JSONResponse(result, status_code=201 if created else 200)
 
 
-@router.get("/legal-entities", tags=["legal entities"], response_model=Page[LegalEntityRead])
+@router.get("/legal-entities", tags=["legal entities"], response_model=LegalEntityPage)
 def list_legal_entities(
     rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
 ) -> dict[str, Any]:
@@ -153,7 +160,7 @@ def create_exchange_rate(
     )
 
 
-@router.get("/exchange-rates", tags=["exchange rates"], response_model=Page[ExchangeRateRead])
+@router.get("/exchange-rates", tags=["exchange rates"], response_model=ExchangeRatePage)
 def list_exchange_rates(
     rt: RuntimeDep,
     actor: PrincipalDep,
@@ -179,7 +186,7 @@ def put_reason(
     return setup.put_reason(rt, actor, le, reason_id, body.type, body.description)
 
 
-@router.get("/legal-entities/{le}/reasons", tags=["setup"], response_model=Page[ReasonSetupRead])
+@router.get("/legal-entities/{le}/reasons", tags=["setup"], response_model=ReasonSetupPage)
 def list_reasons(
     le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
 ) -> dict[str, Any]:
@@ -198,7 +205,7 @@ def put_account_status(
 
 
 @router.get(
-    "/legal-entities/{le}/account-statuses", tags=["setup"], response_model=Page[AccountStatusRead]
+    "/legal-entities/{le}/account-statuses", tags=["setup"], response_model=AccountStatusPage
 )
 def list_account_statuses(
     le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
@@ -215,9 +222,7 @@ def put_payment_terms_rank(
     return setup.put_rank(rt, actor, le, "payment_terms", terms, body.rank)
 
 
-@router.get(
-    "/legal-entities/{le}/payment-terms-ranks", tags=["setup"], response_model=Page[RankRead]
-)
+@router.get("/legal-entities/{le}/payment-terms-ranks", tags=["setup"], response_model=RankPage)
 def list_payment_terms_ranks(
     le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
 ) -> dict[str, Any]:
@@ -234,7 +239,7 @@ def put_settlement_discount_rank(
 
 
 @router.get(
-    "/legal-entities/{le}/settlement-discount-ranks", tags=["setup"], response_model=Page[RankRead]
+    "/legal-entities/{le}/settlement-discount-ranks", tags=["setup"], response_model=RankPage
 )
 def list_settlement_discount_ranks(
     le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
@@ -245,7 +250,7 @@ def list_settlement_discount_ranks(
 @router.get(
     "/legal-entities/{le}/blocking-rules",
     tags=["blocking rules"],
-    response_model=Page[BlockingRuleRead],
+    response_model=BlockingRulePage,
 )
 def list_blocking_rules(
     le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
@@ -293,7 +298,7 @@ def create_token(body: TokenIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str
     return tokens.create_token(rt, actor, body.name, body.role, body.legal_entities)
 
 
-@router.get("/tokens", tags=["tokens"], response_model=Page[TokenRead])
+@router.get("/tokens", tags=["tokens"], response_model=TokenPage)
 def list_tokens(
     rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
 ) -> dict[str, Any]:
@@ -306,7 +311,7 @@ def delete_token(token_id: str, rt: RuntimeDep, actor: PrincipalDep) -> Response
     return Response(status_code=204)
 
 
-@router.get("/audit-events", tags=["audit"], response_model=Page[AuditEventRead])
+@router.get("/audit-events", tags=["audit"], response_model=AuditEventPage)
 def list_audit_events(
     rt: RuntimeDep,
     actor: PrincipalDep,
@@ -372,7 +377,7 @@ def put_credit_management_group(
 @router.get(
     "/legal-entities/{le}/credit-management-groups",
     tags=["setup"],
-    response_model=Page[CreditManagementGroupRead],
+    response_model=CreditManagementGroupPage,
 )
 def list_credit_management_groups(
     le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None

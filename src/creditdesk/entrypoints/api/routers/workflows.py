@@ -15,7 +15,12 @@ from creditdesk.entrypoints.api.dependencies import (
     RuntimeDep,
     decode_cursor,
 )
-from creditdesk.entrypoints.api.read_models import Items, Page, WorkflowItemRead, WorkflowRead
+from creditdesk.entrypoints.api.read_models import (
+    WorkflowItemItems,
+    WorkflowItemPage,
+    WorkflowItemRead,
+    WorkflowRead,
+)
 from creditdesk.entrypoints.api.schemas import Input, IsoDate, MoneyIn, decimal_text
 from creditdesk.service_layer import workflows
 
@@ -101,7 +106,7 @@ def get_workflow(
 @router.post(
     "/legal-entities/{le}/credit-limit-journals/{journal_id}/submit",
     status_code=201,
-    response_model=Items[WorkflowItemRead],
+    response_model=WorkflowItemItems,
 )
 def submit_credit_limit_journal(
     le: str, journal_id: str, rt: RuntimeDep, actor: PrincipalDep
@@ -134,7 +139,7 @@ def submit_credit_hold(
     return JSONResponse(item, status_code=201)
 
 
-@router.get("/workflow-items", response_model=Page[WorkflowItemRead])
+@router.get("/workflow-items", response_model=WorkflowItemPage)
 def list_workflow_items(
     rt: RuntimeDep,
     actor: PrincipalDep,
