@@ -185,7 +185,12 @@ def test_placing_releasing_rejecting_and_cancelling_holds_each_writes_an_event(t
         "AUTO",
     )
     assert page["items"][5]["data"]["release_reason"] == "CANCELED"
-    assert feed(two, after=page["next_after"]) == {"items": [], "next_after": ids[-1]}
+    assert feed(two, after=page["next_after"]) == {
+        "items": [],
+        "next_after": ids[-1],
+        "next_cursor": None,
+        "has_more": False,
+    }
 
 
 def test_the_feed_comes_in_pages_that_continue_after_next_after(two: Api) -> None:

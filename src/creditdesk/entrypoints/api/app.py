@@ -19,6 +19,7 @@ from creditdesk.bootstrap import (
 )
 from creditdesk.config import Settings
 from creditdesk.entrypoints.api import docs, errors
+from creditdesk.entrypoints.api.contract import TAGS, operation_id
 from creditdesk.entrypoints.api.routers import (
     aging,
     batch,
@@ -147,6 +148,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         docs_url=None,  # served by `docs` from the package's files, not a CDN
         redoc_url=None,
         lifespan=lifespan,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
     )
     app.state.runtime = rt
     app.state.settings = settings

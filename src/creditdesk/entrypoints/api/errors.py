@@ -26,8 +26,17 @@ from creditdesk.service_layer.errors import (
 )
 
 logger = logging.getLogger("creditdesk.api")
+
+
+class PreconditionFailedError(CreditDeskError):
+    """``If-Match`` names a representation that is no longer the current one (HTTP 412)."""
+
+    code = "precondition_failed"
+
+
 PROBLEM = "application/problem+json"
 _STATUS: tuple[tuple[type[CreditDeskError], int], ...] = (
+    (PreconditionFailedError, 412),
     (NotFoundError, 404),
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
@@ -43,10 +52,24 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
     500: "Internal server error",
+}
+# the codes the HTTP edge itself answers with, besides every ``CreditDeskError.code``
+_EDGE_CODES = {
+    "validation_error",
+    "invalid_json",
+    "not_found",
+    "method_not_allowed",
+    "unauthenticated",
+    "body_too_large",
+    "unsupported_media_type",
+    "bad_request",
+    "http_error",
+    "internal_error",
 }
 _OUR_CODES = {
     "invalid_amount",
@@ -59,6 +82,19 @@ _OUR_CODES = {
     "invalid_date",
     "invalid_characters",
 }
+
+
+def error_codes() -> list[str]:
+    """Every ``code`` a problem document can carry: the ``code`` of each ``CreditDeskError``
+    subclass (walked when the document is built, so an error class added anywhere that the
+    app imports is listed without touching this module) and the edge's own codes."""
+    codes = set(_EDGE_CODES | _OUR_CODES)
+    pending: list[type[CreditDeskError]] = [CreditDeskError]
+    while pending:
+        kind = pending.pop()
+        codes.add(kind.code)
+        pending.extend(kind.__subclasses__())
+    return sorted(codes)
 
 
 def problem(
@@ -175,7 +211,14 @@ def document_problems(app: FastAPI, prefix: str = "/api/v1") -> None:
             ref_template="#/components/schemas/{model}"
         )
         components.update(problem_schema.pop("$defs", {}))
+        problem_schema["properties"]["code"] = {"$ref": "#/components/schemas/ErrorCode"}
         components["ProblemDocument"] = problem_schema
+        components["ErrorCode"] = {
+            "title": "ErrorCode",
+            "description": "the stable machine-readable code of a problem document",
+            "type": "string",
+            "enum": error_codes(),
+        }
         reference = {"$ref": "#/components/schemas/ProblemDocument"}
         for path, item in schema.get("paths", {}).items():
             if not path.startswith(prefix):
@@ -184,7 +227,13 @@ def document_problems(app: FastAPI, prefix: str = "/api/v1") -> None:
                 if method not in _METHODS:
                     continue
                 responses = operation.setdefault("responses", {})
-                for status in DOCUMENTED_PROBLEMS:
+                headers = {
+                    p["name"] for p in operation.get("parameters", []) if p["in"] == "header"
+                }
+                statuses = (
+                    (*DOCUMENTED_PROBLEMS, 412) if "If-Match" in headers else DOCUMENTED_PROBLEMS
+                )
+                for status in statuses:
                     responses[str(status)] = {
                         "description": _TITLES[status],
                         "content": {PROBLEM: {"schema": reference}},

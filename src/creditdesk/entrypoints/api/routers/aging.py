@@ -10,11 +10,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from creditdesk.entrypoints.api.contract import ContractRoute
 from creditdesk.entrypoints.api.dependencies import PrincipalDep, RuntimeDep
 from creditdesk.entrypoints.api.schemas import IsoDate
 from creditdesk.service_layer import aging_report
 
-router = APIRouter()
+router = APIRouter(route_class=ContractRoute)
 
 
 # --- the answer, for the OpenAPI document (the body itself is rendered as it is) -------------
@@ -67,7 +68,8 @@ class LegalEntityAging(BaseModel):
 @router.get(
     "/legal-entities/{le}/aged-balances",
     tags=["legal entities"],
-    response_model=LegalEntityAging,
+    response_model=None,
+    responses={200: {"model": LegalEntityAging, "description": "the aged balances"}},
 )
 def get_legal_entity_aged_balances(
     le: str,

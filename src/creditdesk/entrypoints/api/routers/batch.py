@@ -7,11 +7,13 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
+from creditdesk.entrypoints.api.contract import ContractRoute
 from creditdesk.entrypoints.api.dependencies import PrincipalDep, RuntimeDep
+from creditdesk.entrypoints.api.read_models import DocumentBatchRead
 from creditdesk.entrypoints.api.schemas import Input
 from creditdesk.service_layer import bulk_import
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], route_class=ContractRoute)
 
 MAX_DOCUMENTS = 10_000
 
@@ -27,8 +29,8 @@ class DocumentBatchIn(Input):
     )
 
 
-@router.post("/legal-entities/{le}/documents:batch")
-def post_document_batch(
+@router.post("/legal-entities/{le}/documents:batch", response_model=DocumentBatchRead)
+def import_document_batch(
     le: str, body: DocumentBatchIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     """Store many documents set-based, idempotent per id: how many rows were accepted,

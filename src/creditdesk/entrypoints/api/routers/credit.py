@@ -9,12 +9,19 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from creditdesk.domain.setup import Checkpoint
+from creditdesk.entrypoints.api.contract import ContractRoute, paginate
 from creditdesk.entrypoints.api.dependencies import (
     LimitQuery,
     PrincipalDep,
     RuntimeDep,
     decode_cursor,
-    encode_cursor,
+)
+from creditdesk.entrypoints.api.read_models import (
+    CreditDecisionRead,
+    HoldEvaluationItems,
+    HoldItems,
+    HoldPage,
+    HoldRead,
 )
 from creditdesk.entrypoints.api.schemas import (
     CreditCheckIn,
@@ -26,7 +33,7 @@ from creditdesk.entrypoints.api.schemas import (
 )
 from creditdesk.service_layer import checks, holds
 
-router = APIRouter()
+router = APIRouter(route_class=ContractRoute)
 HoldStatusQuery = Annotated[Literal["on_hold", "released", "rejected", "cancelled"] | None, Query()]
 CheckpointQuery = Annotated[
     Literal["confirmation", "picking_list", "packing_slip", "invoice"] | None, Query()
@@ -34,15 +41,17 @@ CheckpointQuery = Annotated[
 
 
 # The decision is plain JSON already (strings, numbers, lists): it is rendered as it is, not
-# walked again by FastAPI's jsonable_encoder (which cost more than the check's own SQL).
+# walked again by FastAPI's jsonable_encoder (which cost more than the check's own SQL) nor
+# validated against its model, which is declared for the document only.
 
 
 @router.post(
     "/legal-entities/{le}/sales-orders/{order_id}/credit-checks",
     tags=["credit checks"],
-    response_model=dict[str, Any],
+    response_model=None,
+    responses={200: {"model": CreditDecisionRead, "description": "the decision"}},
 )
-def post_credit_check(
+def create_credit_check(
     le: str, order_id: str, body: CreditCheckIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> JSONResponse:
     return JSONResponse(
@@ -56,12 +65,17 @@ def post_credit_check(
     )
 
 
-@router.get("/credit-checks/{check_id}", tags=["credit checks"], response_model=dict[str, Any])
+@router.get(
+    "/credit-checks/{check_id}",
+    tags=["credit checks"],
+    response_model=None,
+    responses={200: {"model": CreditDecisionRead, "description": "the stored decision"}},
+)
 def get_credit_check(check_id: str, rt: RuntimeDep, actor: PrincipalDep) -> JSONResponse:
     return JSONResponse(checks.get_credit_check(rt, actor, check_id))
 
 
-@router.get("/credit-holds", tags=["credit holds"])
+@router.get("/credit-holds", tags=["credit holds"], response_model=HoldPage)
 def list_credit_holds(
     rt: RuntimeDep,
     actor: PrincipalDep,
@@ -93,11 +107,10 @@ def list_credit_holds(
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
-    next_cursor = encode_cursor(items[limit - 1]["id"]) if len(items) > limit else None
-    return {"items": items[:limit], "next_cursor": next_cursor}
+    return paginate(items, limit, lambda item: str(item["id"]))
 
 
-@router.post("/credit-holds/evaluate", tags=["credit holds"])
+@router.post("/credit-holds/evaluate", tags=["credit holds"], response_model=HoldEvaluationItems)
 def evaluate_credit_holds(body: EvaluateIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     """Evaluate for release: re-run the rules of the selected (or all open) holds; reasons that
     no longer apply are marked invalid, and holds with none left are ready to release and,
@@ -116,6 +129,11 @@ def evaluate_credit_holds(body: EvaluateIn, rt: RuntimeDep, actor: PrincipalDep)
     "/legal-entities/{le}/sales-orders/{order_id}/force-hold",
     status_code=201,
     tags=["credit holds"],
+    response_model=None,
+    responses={
+        201: {"model": HoldRead, "description": "the order was put on hold"},
+        200: {"model": HoldRead, "description": "the order was on hold: the reason was added"},
+    },
 )
 def force_credit_hold(
     le: str, order_id: str, body: ForceHoldIn, rt: RuntimeDep, actor: PrincipalDep
@@ -128,7 +146,7 @@ def force_credit_hold(
     return JSONResponse(result, status_code=201 if created else 200)
 
 
-@router.post("/legal-entities/{le}/force-holds", tags=["credit holds"])
+@router.post("/legal-entities/{le}/force-holds", tags=["credit holds"], response_model=HoldItems)
 def force_credit_holds(
     le: str, body: ForceHoldsIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
@@ -139,12 +157,12 @@ def force_credit_holds(
     return {"items": items}
 
 
-@router.get("/credit-holds/{hold_id}", tags=["credit holds"])
+@router.get("/credit-holds/{hold_id}", tags=["credit holds"], response_model=HoldRead)
 def get_credit_hold(hold_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     return holds.get_hold(rt, actor, hold_id)
 
 
-@router.post("/credit-holds/{hold_id}/release", tags=["credit holds"])
+@router.post("/credit-holds/{hold_id}/release", tags=["credit holds"], response_model=HoldRead)
 def release_credit_hold(
     hold_id: str, body: ReleaseIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
@@ -158,7 +176,7 @@ def release_credit_hold(
     )
 
 
-@router.post("/credit-holds/{hold_id}/reject", tags=["credit holds"])
+@router.post("/credit-holds/{hold_id}/reject", tags=["credit holds"], response_model=HoldRead)
 def reject_credit_hold(
     hold_id: str, body: RejectIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:

@@ -8,7 +8,14 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from creditdesk.entrypoints.api.contract import ContractRoute
 from creditdesk.entrypoints.api.dependencies import PrincipalDep, RuntimeDep
+from creditdesk.entrypoints.api.read_models import (
+    InvoiceRead,
+    PackingSlipRead,
+    PaymentRead,
+    SalesOrderRead,
+)
 from creditdesk.entrypoints.api.schemas import InvoiceIn, PackingSlipIn, PaymentIn, SalesOrderIn
 from creditdesk.service_layer import documents
 from creditdesk.service_layer.documents import (
@@ -18,7 +25,15 @@ from creditdesk.service_layer.documents import (
     SalesOrderInput,
 )
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], route_class=ContractRoute)
+
+
+def _stored_or_same(model: type[Any]) -> dict[int | str, dict[str, Any]]:
+    """The two answers of an idempotent POST (rendered as they are, declared for the document)."""
+    return {
+        201: {"model": model, "description": "stored"},
+        200: {"model": model, "description": "already stored with the same body: unchanged"},
+    }
 
 
 def _stored(result: tuple[dict[str, Any], bool]) -> JSONResponse:
@@ -26,8 +41,13 @@ def _stored(result: tuple[dict[str, Any], bool]) -> JSONResponse:
     return JSONResponse(body, status_code=201 if created else 200)
 
 
-@router.post("/legal-entities/{le}/invoices", status_code=201)
-def post_invoice(le: str, body: InvoiceIn, rt: RuntimeDep, actor: PrincipalDep) -> JSONResponse:
+@router.post(
+    "/legal-entities/{le}/invoices",
+    status_code=201,
+    response_model=None,
+    responses=_stored_or_same(InvoiceRead),
+)
+def create_invoice(le: str, body: InvoiceIn, rt: RuntimeDep, actor: PrincipalDep) -> JSONResponse:
     return _stored(
         documents.post_invoice(
             rt,
@@ -46,8 +66,13 @@ def post_invoice(le: str, body: InvoiceIn, rt: RuntimeDep, actor: PrincipalDep) 
     )
 
 
-@router.post("/legal-entities/{le}/payments", status_code=201)
-def post_payment(le: str, body: PaymentIn, rt: RuntimeDep, actor: PrincipalDep) -> JSONResponse:
+@router.post(
+    "/legal-entities/{le}/payments",
+    status_code=201,
+    response_model=None,
+    responses=_stored_or_same(PaymentRead),
+)
+def create_payment(le: str, body: PaymentIn, rt: RuntimeDep, actor: PrincipalDep) -> JSONResponse:
     return _stored(
         documents.post_payment(
             rt,
@@ -64,7 +89,7 @@ def post_payment(le: str, body: PaymentIn, rt: RuntimeDep, actor: PrincipalDep) 
     )
 
 
-@router.put("/legal-entities/{le}/sales-orders/{order_id}")
+@router.put("/legal-entities/{le}/sales-orders/{order_id}", response_model=SalesOrderRead)
 def put_sales_order(
     le: str, order_id: str, body: SalesOrderIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
@@ -86,13 +111,18 @@ def put_sales_order(
     return result
 
 
-@router.get("/legal-entities/{le}/sales-orders/{order_id}")
+@router.get("/legal-entities/{le}/sales-orders/{order_id}", response_model=SalesOrderRead)
 def get_sales_order(le: str, order_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     return documents.get_sales_order(rt, actor, le, order_id)
 
 
-@router.post("/legal-entities/{le}/packing-slips", status_code=201)
-def post_packing_slip(
+@router.post(
+    "/legal-entities/{le}/packing-slips",
+    status_code=201,
+    response_model=None,
+    responses=_stored_or_same(PackingSlipRead),
+)
+def create_packing_slip(
     le: str, body: PackingSlipIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> JSONResponse:
     return _stored(

@@ -7,11 +7,23 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 from pydantic import Field, StrictBool, StrictStr
 
-from creditdesk.entrypoints.api.dependencies import LimitQuery, PrincipalDep, RuntimeDep
+from creditdesk.entrypoints.api.contract import ContractRoute, page_of
+from creditdesk.entrypoints.api.dependencies import (
+    LimitQuery,
+    PrincipalDep,
+    RuntimeDep,
+    decode_cursor,
+    encode_cursor,
+)
+from creditdesk.entrypoints.api.read_models import (
+    EventPage,
+    WebhookPage,
+    WebhookRead,
+)
 from creditdesk.entrypoints.api.schemas import Input
 from creditdesk.service_layer import events
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=ContractRoute)
 
 
 class WebhookIn(Input):
@@ -21,21 +33,38 @@ class WebhookIn(Input):
     from_start: StrictBool = False
 
 
-@router.get("/events")
+@router.get("/events", response_model=EventPage)
 def list_events(
     rt: RuntimeDep,
     actor: PrincipalDep,
     after: int = Query(default=0, ge=0, description="the last event id already seen"),
     limit: LimitQuery = 100,
+    cursor: str | None = Query(default=None, description="a next_cursor (wins over after)"),
 ) -> dict[str, Any]:
     """Hold events (placed, released, rejected, cancelled) after an id, oldest first.
-    ``next_after`` is the id to ask after next time."""
+    ``next_after`` is the id to ask after next time; ``next_cursor`` says the same as a cursor.
+    A page may hold fewer than ``limit`` items (events of legal entities the caller does not
+    see are passed over), so ``has_more`` comes from looking one event further."""
+    if cursor is not None:
+        raw = decode_cursor(cursor) or ""
+        if not raw.isdigit():
+            from creditdesk.domain.errors import DomainError
+
+            raise DomainError("the cursor is not valid")
+        after = int(raw)
     items, last = events.list_events(rt, actor, after_id=after, limit=limit)
-    return {"items": items, "next_after": last}
+    _, beyond = events.list_events(rt, actor, after_id=last, limit=1)
+    has_more = beyond != last
+    return {
+        "items": items,
+        "next_after": last,
+        "next_cursor": encode_cursor(str(last)) if has_more else None,
+        "has_more": has_more,
+    }
 
 
-@router.post("/webhooks", status_code=201)
-def post_webhook(body: WebhookIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+@router.post("/webhooks", status_code=201, response_model=WebhookRead)
+def create_webhook(body: WebhookIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     """Register a webhook; the answer carries its Standard Webhooks signing secret once. A URL
     whose host is or resolves to a loopback, private, link-local or metadata address is refused
     (422 ``webhook_url_not_allowed``) unless ``CREDITDESK_WEBHOOK_ALLOW_PRIVATE=true``."""
@@ -49,9 +78,11 @@ def post_webhook(body: WebhookIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[s
     )
 
 
-@router.get("/webhooks")
-def list_webhooks(rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": events.list_webhooks(rt, actor), "next_cursor": None}
+@router.get("/webhooks", response_model=WebhookPage)
+def list_webhooks(
+    rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: str | None = None
+) -> dict[str, Any]:
+    return page_of(events.list_webhooks(rt, actor), limit, cursor, lambda row: str(row["id"]))
 
 
 @router.delete("/webhooks/{hook_id}", status_code=204)

@@ -12,17 +12,40 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_
 
 from creditdesk.domain.adjustments import DateMethod, RoundingForm, ValueType
 from creditdesk.domain.errors import CurrencyMismatchError
+from creditdesk.entrypoints.api.contract import ContractRoute, page_of, paginate
 from creditdesk.entrypoints.api.dependencies import (
     LimitQuery,
     PrincipalDep,
     RuntimeDep,
     decode_cursor,
-    encode_cursor,
+)
+from creditdesk.entrypoints.api.read_models import (
+    AutomaticLimitPage,
+    AutomaticLimitRead,
+    InsurancePolicyPage,
+    InsurancePolicyRead,
+    JournalLineRead,
+    JournalPage,
+    JournalRead,
+    RiskGroupPage,
+    RiskGroupRead,
+    RiskScoresRead,
+    ScoreValueRead,
+    ScoringGroupPage,
+    ScoringGroupRead,
+    StatisticsDeletionRead,
+    StatisticsParametersRead,
+    StatisticsRunRead,
 )
 from creditdesk.entrypoints.api.schemas import Input, IsoDate, MoneyIn, decimal_text
 from creditdesk.service_layer import insurance, journals, scoring, statistics
 
-router = APIRouter()
+router = APIRouter(route_class=ContractRoute)
+
+
+def _id(row: dict[str, Any]) -> str:
+    return str(row["id"])
+
 
 _NUMBER_PATTERN = r"^[+-]?[0-9]{1,18}(\.[0-9]{1,18})?$"
 
@@ -80,26 +103,42 @@ class GenerateIn(Input):
         return _number(value, "value")
 
 
-@router.post("/legal-entities/{le}/credit-limit-journals", status_code=201, tags=["journals"])
-def create_journal(le: str, body: JournalIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+@router.post(
+    "/legal-entities/{le}/credit-limit-journals",
+    status_code=201,
+    tags=["journals"],
+    response_model=JournalRead,
+)
+def create_credit_limit_journal(
+    le: str, body: JournalIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
     return journals.create_journal(rt, actor, le, body.type, body.description)
 
 
-@router.get("/legal-entities/{le}/credit-limit-journals", tags=["journals"])
-def list_journals(
+@router.get(
+    "/legal-entities/{le}/credit-limit-journals",
+    tags=["journals"],
+    response_model=JournalPage,
+)
+def list_credit_limit_journals(
     le: str,
     rt: RuntimeDep,
     actor: PrincipalDep,
     limit: LimitQuery = 100,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    items = journals.list_journals(rt, actor, le, decode_cursor(cursor), limit)
-    next_cursor = encode_cursor(items[-1]["id"]) if len(items) == limit else None
-    return {"items": items, "next_cursor": next_cursor}
+    items = journals.list_journals(rt, actor, le, decode_cursor(cursor), limit + 1)
+    return paginate(items, limit, _id)
 
 
-@router.get("/legal-entities/{le}/credit-limit-journals/{journal_id}", tags=["journals"])
-def get_journal(le: str, journal_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+@router.get(
+    "/legal-entities/{le}/credit-limit-journals/{journal_id}",
+    tags=["journals"],
+    response_model=JournalRead,
+)
+def get_credit_limit_journal(
+    le: str, journal_id: str, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
     return journals.get_journal(rt, actor, le, journal_id)
 
 
@@ -107,8 +146,9 @@ def get_journal(le: str, journal_id: str, rt: RuntimeDep, actor: PrincipalDep) -
     "/legal-entities/{le}/credit-limit-journals/{journal_id}/lines",
     status_code=201,
     tags=["journals"],
+    response_model=JournalLineRead,
 )
-def add_journal_line(
+def add_credit_limit_journal_line(
     le: str, journal_id: str, body: JournalLineIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return journals.add_line(
@@ -125,8 +165,12 @@ def add_journal_line(
     )
 
 
-@router.post("/legal-entities/{le}/credit-limit-journals/{journal_id}/generate", tags=["journals"])
-def generate_journal_lines(
+@router.post(
+    "/legal-entities/{le}/credit-limit-journals/{journal_id}/generate",
+    tags=["journals"],
+    response_model=JournalRead,
+)
+def generate_credit_limit_journal_lines(
     le: str, journal_id: str, body: GenerateIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     request = journals.GenerateRequest(
@@ -147,8 +191,14 @@ def generate_journal_lines(
     return journals.generate_lines(rt, actor, le, journal_id, request)
 
 
-@router.post("/legal-entities/{le}/credit-limit-journals/{journal_id}/post", tags=["journals"])
-def post_journal(le: str, journal_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+@router.post(
+    "/legal-entities/{le}/credit-limit-journals/{journal_id}/post",
+    tags=["journals"],
+    response_model=JournalRead,
+)
+def post_credit_limit_journal(
+    le: str, journal_id: str, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
     return journals.post_journal(rt, actor, le, journal_id)
 
 
@@ -176,8 +226,8 @@ class InsurancePolicyIn(Input):
 _POLICIES = "/legal-entities/{le}/customers/{account}/insurance-policies"
 
 
-@router.post(_POLICIES, status_code=201, tags=["insurance"])
-def add_policy(
+@router.post(_POLICIES, status_code=201, tags=["insurance"], response_model=InsurancePolicyRead)
+def create_insurance_policy(
     le: str, account: str, body: InsurancePolicyIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return insurance.add_policy(
@@ -200,13 +250,20 @@ def add_policy(
     )
 
 
-@router.get(_POLICIES, tags=["insurance"])
-def list_policies(le: str, account: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": insurance.list_policies(rt, actor, le, account), "next_cursor": None}
+@router.get(_POLICIES, tags=["insurance"], response_model=InsurancePolicyPage)
+def list_insurance_policies(
+    le: str,
+    account: str,
+    rt: RuntimeDep,
+    actor: PrincipalDep,
+    limit: LimitQuery = 100,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    return page_of(insurance.list_policies(rt, actor, le, account), limit, cursor, _id)
 
 
 @router.delete(_POLICIES + "/{policy_id}", status_code=204, tags=["insurance"])
-def delete_policy(
+def delete_insurance_policy(
     le: str, account: str, policy_id: str, rt: RuntimeDep, actor: PrincipalDep
 ) -> Response:
     insurance.delete_policy(rt, actor, le, account, policy_id)
@@ -269,7 +326,11 @@ class RiskScoresIn(Input):
     as_of: IsoDate | None = None
 
 
-@router.put("/legal-entities/{le}/scoring-groups/{group_id}", tags=["risk scoring"])
+@router.put(
+    "/legal-entities/{le}/scoring-groups/{group_id}",
+    tags=["risk scoring"],
+    response_model=ScoringGroupRead,
+)
 def put_scoring_group(
     le: str, group_id: str, body: ScoringGroupIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
@@ -288,19 +349,33 @@ def put_scoring_group(
     )
 
 
-@router.get("/legal-entities/{le}/scoring-groups", tags=["risk scoring"])
-def list_scoring_groups(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": scoring.list_scoring_groups(rt, actor, le), "next_cursor": None}
+@router.get(
+    "/legal-entities/{le}/scoring-groups",
+    tags=["risk scoring"],
+    response_model=ScoringGroupPage,
+)
+def list_scoring_groups(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: str | None = None
+) -> dict[str, Any]:
+    return page_of(scoring.list_scoring_groups(rt, actor, le), limit, cursor, _id)
 
 
-@router.get("/legal-entities/{le}/scoring-groups/{group_id}", tags=["risk scoring"])
+@router.get(
+    "/legal-entities/{le}/scoring-groups/{group_id}",
+    tags=["risk scoring"],
+    response_model=ScoringGroupRead,
+)
 def get_scoring_group(
     le: str, group_id: str, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return scoring.get_scoring_group(rt, actor, le, group_id)
 
 
-@router.put("/legal-entities/{le}/risk-groups/{group_id}", tags=["risk scoring"])
+@router.put(
+    "/legal-entities/{le}/risk-groups/{group_id}",
+    tags=["risk scoring"],
+    response_model=RiskGroupRead,
+)
 def put_risk_group(
     le: str, group_id: str, body: RiskGroupIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
@@ -315,15 +390,19 @@ def put_risk_group(
     )
 
 
-@router.get("/legal-entities/{le}/risk-groups", tags=["risk scoring"])
-def list_risk_groups(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": scoring.list_risk_groups(rt, actor, le), "next_cursor": None}
+@router.get("/legal-entities/{le}/risk-groups", tags=["risk scoring"], response_model=RiskGroupPage)
+def list_risk_groups(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: str | None = None
+) -> dict[str, Any]:
+    return page_of(scoring.list_risk_groups(rt, actor, le), limit, cursor, _id)
 
 
 @router.put(
-    "/legal-entities/{le}/automatic-credit-limits/{risk_group}/{currency}", tags=["risk scoring"]
+    "/legal-entities/{le}/automatic-credit-limits/{risk_group}/{currency}",
+    tags=["risk scoring"],
+    response_model=AutomaticLimitRead,
 )
-def put_automatic_limit(
+def put_automatic_credit_limit(
     le: str,
     risk_group: str,
     currency: str,
@@ -348,16 +427,28 @@ def put_automatic_limit(
     )
 
 
-@router.get("/legal-entities/{le}/automatic-credit-limits", tags=["risk scoring"])
-def list_automatic_limits(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": scoring.list_automatic_limits(rt, actor, le), "next_cursor": None}
+@router.get(
+    "/legal-entities/{le}/automatic-credit-limits",
+    tags=["risk scoring"],
+    response_model=AutomaticLimitPage,
+)
+def list_automatic_credit_limits(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: str | None = None
+) -> dict[str, Any]:
+    return page_of(
+        scoring.list_automatic_limits(rt, actor, le),
+        limit,
+        cursor,
+        lambda row: f"{row['risk_group']}/{row['currency']}",
+    )
 
 
 @router.put(
     "/legal-entities/{le}/customers/{account}/score-values/{scoring_group}",
     tags=["risk scoring"],
+    response_model=ScoreValueRead,
 )
-def put_score_value(
+def put_customer_score_value(
     le: str,
     account: str,
     scoring_group: str,
@@ -368,7 +459,9 @@ def put_score_value(
     return scoring.put_customer_score_value(rt, actor, le, account, scoring_group, body.value)
 
 
-@router.post("/legal-entities/{le}/risk-scores:update", tags=["risk scoring"])
+@router.post(
+    "/legal-entities/{le}/risk-scores:update", tags=["risk scoring"], response_model=RiskScoresRead
+)
 def update_risk_scores(
     le: str, body: RiskScoresIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
@@ -395,8 +488,12 @@ class StatisticsParametersIn(Input):
     balance_statistics_months: StrictInt | None = None
 
 
-@router.post("/legal-entities/{le}/balance-statistics:calculate", tags=["statistics"])
-def calculate_statistics(
+@router.post(
+    "/legal-entities/{le}/balance-statistics:calculate",
+    tags=["statistics"],
+    response_model=StatisticsRunRead,
+)
+def calculate_balance_statistics(
     le: str, body: StatisticsIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return statistics.calculate_balance_statistics(
@@ -404,19 +501,32 @@ def calculate_statistics(
     )
 
 
-@router.post("/legal-entities/{le}/balance-statistics:delete", tags=["statistics"])
-def delete_statistics(
+@router.post(
+    "/legal-entities/{le}/balance-statistics:delete",
+    tags=["statistics"],
+    response_model=StatisticsDeletionRead,
+)
+def delete_balance_statistics(
     le: str, body: DeleteStatisticsIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return statistics.delete_outdated_statistics(rt, actor, le, body.until)
 
 
-@router.get("/legal-entities/{le}/statistics-parameters", tags=["statistics"])
+@router.get(
+    "/legal-entities/{le}/statistics-parameters",
+    tags=["statistics"],
+    response_model=StatisticsParametersRead,
+)
 def get_statistics_parameters(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     return statistics.get_parameters(rt, actor, le)
 
 
-@router.put("/legal-entities/{le}/statistics-parameters", tags=["statistics"])
+@router.put(
+    "/legal-entities/{le}/statistics-parameters",
+    tags=["statistics"],
+    response_model=None,
+    responses={200: {"model": StatisticsParametersRead, "description": "the parameters"}},
+)
 def put_statistics_parameters(
     le: str, body: StatisticsParametersIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> JSONResponse:

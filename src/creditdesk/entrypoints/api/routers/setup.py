@@ -8,12 +8,41 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from creditdesk.entrypoints.api.contract import (
+    ETAG_HEADER,
+    ContractRoute,
+    IfMatch,
+    check_if_match,
+    page_of,
+    paginate,
+    tag_response,
+)
 from creditdesk.entrypoints.api.dependencies import (
     LimitQuery,
     PrincipalDep,
     RuntimeDep,
     decode_cursor,
-    encode_cursor,
+)
+from creditdesk.entrypoints.api.read_models import (
+    AccountStatusPage,
+    AccountStatusRead,
+    AuditEventPage,
+    BlockingRulePage,
+    BlockingRuleRead,
+    CreditManagementGroupPage,
+    CreditManagementGroupRead,
+    CreditParametersRead,
+    ExchangeRatePage,
+    ExchangeRateRead,
+    Health,
+    LegalEntityPage,
+    LegalEntityRead,
+    RankPage,
+    RankRead,
+    ReasonSetupPage,
+    ReasonSetupRead,
+    TokenPage,
+    TokenRead,
 )
 from creditdesk.entrypoints.api.schemas import (
     AccountStatusIn,
@@ -30,15 +59,32 @@ from creditdesk.entrypoints.api.schemas import (
 from creditdesk.service_layer import audit, setup, tokens
 from creditdesk.service_layer.setup import CheckpointInput, RuleInput
 
-router = APIRouter()
+router = APIRouter(route_class=ContractRoute)
+Cursor = str | None
 
 
-@router.get("/health", tags=["health"])
-def health() -> dict[str, str]:
+def _id(row: dict[str, Any]) -> str:
+    return str(row["id"])
+
+
+def _code(row: dict[str, Any]) -> str:
+    return str(row["code"])
+
+
+@router.get("/health", tags=["health"], response_model=Health)
+def get_health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.put("/legal-entities/{le}", tags=["legal entities"])
+@router.put(
+    "/legal-entities/{le}",
+    tags=["legal entities"],
+    response_model=None,
+    responses={
+        201: {"model": LegalEntityRead, "description": "created"},
+        200: {"model": LegalEntityRead, "description": "updated"},
+    },
+)
 def put_legal_entity(
     le: str, body: LegalEntityIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> JSONResponse:
@@ -46,36 +92,64 @@ def put_legal_entity(
     return JSONResponse(result, status_code=201 if created else 200)
 
 
-@router.get("/legal-entities", tags=["legal entities"])
-def list_legal_entities(rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": setup.list_legal_entities(rt, actor), "next_cursor": None}
+@router.get("/legal-entities", tags=["legal entities"], response_model=LegalEntityPage)
+def list_legal_entities(
+    rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
+) -> dict[str, Any]:
+    return page_of(setup.list_legal_entities(rt, actor), limit, cursor, _id)
 
 
-@router.get("/legal-entities/{le}", tags=["legal entities"])
+@router.get("/legal-entities/{le}", tags=["legal entities"], response_model=LegalEntityRead)
 def get_legal_entity(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     return setup.get_legal_entity(rt, actor, le)
 
 
-@router.get("/legal-entities/{le}/credit-parameters", tags=["legal entities"])
-def get_credit_parameters(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return setup.get_credit_parameters(rt, actor, le)
-
-
-@router.put("/legal-entities/{le}/credit-parameters", tags=["legal entities"])
-def put_credit_parameters(
-    le: str, body: CreditParametersIn, rt: RuntimeDep, actor: PrincipalDep
+@router.get(
+    "/legal-entities/{le}/credit-parameters",
+    tags=["legal entities"],
+    response_model=CreditParametersRead,
+    responses={200: {"headers": ETAG_HEADER}},
+)
+def get_credit_parameters(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, response: Response
 ) -> dict[str, Any]:
+    body = setup.get_credit_parameters(rt, actor, le)
+    tag_response(response, body)
+    return body
+
+
+@router.put(
+    "/legal-entities/{le}/credit-parameters",
+    tags=["legal entities"],
+    response_model=CreditParametersRead,
+    responses={200: {"headers": ETAG_HEADER}},
+)
+def put_credit_parameters(
+    le: str,
+    body: CreditParametersIn,
+    rt: RuntimeDep,
+    actor: PrincipalDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    check_if_match(if_match, lambda: setup.get_credit_parameters(rt, actor, le))
     changes: dict[str, Any] = {name: getattr(body, name) for name in body.model_fields_set}
     if body.checkpoints is not None:
         changes["checkpoints"] = [
             CheckpointInput(c.checkpoint, c.posting, c.pro_forma, c.grace_days)
             for c in body.checkpoints
         ]
-    return setup.update_credit_parameters(rt, actor, le, changes)
+    result = setup.update_credit_parameters(rt, actor, le, changes)
+    tag_response(response, result)
+    return result
 
 
-@router.post("/exchange-rates", status_code=201, tags=["exchange rates"])
-def post_exchange_rate(body: ExchangeRateIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+@router.post(
+    "/exchange-rates", status_code=201, tags=["exchange rates"], response_model=ExchangeRateRead
+)
+def create_exchange_rate(
+    body: ExchangeRateIn, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
     return setup.put_exchange_rate(
         rt,
         actor,
@@ -86,74 +160,111 @@ def post_exchange_rate(body: ExchangeRateIn, rt: RuntimeDep, actor: PrincipalDep
     )
 
 
-@router.get("/exchange-rates", tags=["exchange rates"])
+@router.get("/exchange-rates", tags=["exchange rates"], response_model=ExchangeRatePage)
 def list_exchange_rates(
     rt: RuntimeDep,
     actor: PrincipalDep,
     from_currency: str | None = None,
     to_currency: str | None = None,
+    limit: LimitQuery = 100,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
-    return {
-        "items": setup.list_exchange_rates(rt, actor, from_currency, to_currency),
-        "next_cursor": None,
-    }
+    return page_of(
+        setup.list_exchange_rates(rt, actor, from_currency, to_currency),
+        limit,
+        cursor,
+        lambda row: f"{row['from_currency']}/{row['to_currency']}/{row['valid_from']}",
+    )
 
 
-@router.put("/legal-entities/{le}/reasons/{reason_id}", tags=["setup"])
+@router.put(
+    "/legal-entities/{le}/reasons/{reason_id}", tags=["setup"], response_model=ReasonSetupRead
+)
 def put_reason(
     le: str, reason_id: str, body: ReasonIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return setup.put_reason(rt, actor, le, reason_id, body.type, body.description)
 
 
-@router.get("/legal-entities/{le}/reasons", tags=["setup"])
-def list_reasons(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": setup.list_reasons(rt, actor, le), "next_cursor": None}
+@router.get("/legal-entities/{le}/reasons", tags=["setup"], response_model=ReasonSetupPage)
+def list_reasons(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
+) -> dict[str, Any]:
+    return page_of(setup.list_reasons(rt, actor, le), limit, cursor, _id)
 
 
-@router.put("/legal-entities/{le}/account-statuses/{status_id}", tags=["setup"])
+@router.put(
+    "/legal-entities/{le}/account-statuses/{status_id}",
+    tags=["setup"],
+    response_model=AccountStatusRead,
+)
 def put_account_status(
     le: str, status_id: str, body: AccountStatusIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return setup.put_account_status(rt, actor, le, status_id, body.description, body.on_hold)
 
 
-@router.get("/legal-entities/{le}/account-statuses", tags=["setup"])
-def list_account_statuses(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": setup.list_account_statuses(rt, actor, le), "next_cursor": None}
+@router.get(
+    "/legal-entities/{le}/account-statuses", tags=["setup"], response_model=AccountStatusPage
+)
+def list_account_statuses(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
+) -> dict[str, Any]:
+    return page_of(setup.list_account_statuses(rt, actor, le), limit, cursor, _id)
 
 
-@router.put("/legal-entities/{le}/payment-terms-ranks/{terms}", tags=["setup"])
+@router.put(
+    "/legal-entities/{le}/payment-terms-ranks/{terms}", tags=["setup"], response_model=RankRead
+)
 def put_payment_terms_rank(
     le: str, terms: str, body: RankIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return setup.put_rank(rt, actor, le, "payment_terms", terms, body.rank)
 
 
-@router.get("/legal-entities/{le}/payment-terms-ranks", tags=["setup"])
-def list_payment_terms_ranks(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": setup.list_ranks(rt, actor, le, "payment_terms"), "next_cursor": None}
+@router.get("/legal-entities/{le}/payment-terms-ranks", tags=["setup"], response_model=RankPage)
+def list_payment_terms_ranks(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
+) -> dict[str, Any]:
+    return page_of(setup.list_ranks(rt, actor, le, "payment_terms"), limit, cursor, _code)
 
 
-@router.put("/legal-entities/{le}/settlement-discount-ranks/{code}", tags=["setup"])
+@router.put(
+    "/legal-entities/{le}/settlement-discount-ranks/{code}", tags=["setup"], response_model=RankRead
+)
 def put_settlement_discount_rank(
     le: str, code: str, body: RankIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return setup.put_rank(rt, actor, le, "settlement_discount", code, body.rank)
 
 
-@router.get("/legal-entities/{le}/settlement-discount-ranks", tags=["setup"])
-def list_settlement_discount_ranks(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": setup.list_ranks(rt, actor, le, "settlement_discount"), "next_cursor": None}
+@router.get(
+    "/legal-entities/{le}/settlement-discount-ranks", tags=["setup"], response_model=RankPage
+)
+def list_settlement_discount_ranks(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
+) -> dict[str, Any]:
+    return page_of(setup.list_ranks(rt, actor, le, "settlement_discount"), limit, cursor, _code)
 
 
-@router.get("/legal-entities/{le}/blocking-rules", tags=["blocking rules"])
-def list_blocking_rules(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": setup.list_rules(rt, actor, le), "next_cursor": None}
+@router.get(
+    "/legal-entities/{le}/blocking-rules",
+    tags=["blocking rules"],
+    response_model=BlockingRulePage,
+)
+def list_blocking_rules(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
+) -> dict[str, Any]:
+    return page_of(setup.list_rules(rt, actor, le), limit, cursor, _id)
 
 
-@router.post("/legal-entities/{le}/blocking-rules", status_code=201, tags=["blocking rules"])
-def post_blocking_rule(
+@router.post(
+    "/legal-entities/{le}/blocking-rules",
+    status_code=201,
+    tags=["blocking rules"],
+    response_model=BlockingRuleRead,
+)
+def create_blocking_rule(
     le: str, body: BlockingRuleIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     data = RuleInput(
@@ -182,16 +293,18 @@ def delete_blocking_rule(le: str, rule_id: str, rt: RuntimeDep, actor: Principal
     return Response(status_code=204)
 
 
-@router.post("/tokens", status_code=201, tags=["tokens"])
-def post_token(body: TokenIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+@router.post("/tokens", status_code=201, tags=["tokens"], response_model=TokenRead)
+def create_token(body: TokenIn, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     return tokens.create_token(
         rt, actor, body.name, body.role, body.legal_entities, expires_at=body.expires_at
     )
 
 
-@router.get("/tokens", tags=["tokens"])
-def list_tokens(rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": tokens.list_tokens(rt, actor), "next_cursor": None}
+@router.get("/tokens", tags=["tokens"], response_model=TokenPage)
+def list_tokens(
+    rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
+) -> dict[str, Any]:
+    return page_of(tokens.list_tokens(rt, actor), limit, cursor, _id)
 
 
 @router.delete("/tokens/{token_id}", status_code=204, tags=["tokens"])
@@ -200,7 +313,7 @@ def delete_token(token_id: str, rt: RuntimeDep, actor: PrincipalDep) -> Response
     return Response(status_code=204)
 
 
-@router.get("/audit-events", tags=["audit"])
+@router.get("/audit-events", tags=["audit"], response_model=AuditEventPage)
 def list_audit_events(
     rt: RuntimeDep,
     actor: PrincipalDep,
@@ -221,8 +334,7 @@ def list_audit_events(
     items = audit.list_audit_events(
         rt, actor, entity=entity, key=key, after_id=after_id, limit=limit + 1
     )
-    next_cursor = encode_cursor(str(items[limit - 1]["id"])) if len(items) > limit else None
-    return {"items": items[:limit], "next_cursor": next_cursor}
+    return paginate(items, limit, _id)
 
 
 @router.delete("/legal-entities/{le}/reasons/{reason_id}", status_code=204, tags=["setup"])
@@ -253,16 +365,26 @@ def delete_settlement_discount_rank(
     return Response(status_code=204)
 
 
-@router.put("/legal-entities/{le}/credit-management-groups/{group_id}", tags=["setup"])
+@router.put(
+    "/legal-entities/{le}/credit-management-groups/{group_id}",
+    tags=["setup"],
+    response_model=CreditManagementGroupRead,
+)
 def put_credit_management_group(
     le: str, group_id: str, body: CreditManagementGroupIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return setup.put_credit_management_group(rt, actor, le, group_id, body.description)
 
 
-@router.get("/legal-entities/{le}/credit-management-groups", tags=["setup"])
-def list_credit_management_groups(le: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
-    return {"items": setup.list_credit_management_groups(rt, actor, le), "next_cursor": None}
+@router.get(
+    "/legal-entities/{le}/credit-management-groups",
+    tags=["setup"],
+    response_model=CreditManagementGroupPage,
+)
+def list_credit_management_groups(
+    le: str, rt: RuntimeDep, actor: PrincipalDep, limit: LimitQuery = 100, cursor: Cursor = None
+) -> dict[str, Any]:
+    return page_of(setup.list_credit_management_groups(rt, actor, le), limit, cursor, _id)
 
 
 @router.delete(

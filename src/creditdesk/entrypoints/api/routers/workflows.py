@@ -8,17 +8,23 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field, StrictBool, StrictStr
 
+from creditdesk.entrypoints.api.contract import ContractRoute, paginate
 from creditdesk.entrypoints.api.dependencies import (
     LimitQuery,
     PrincipalDep,
     RuntimeDep,
     decode_cursor,
-    encode_cursor,
+)
+from creditdesk.entrypoints.api.read_models import (
+    WorkflowItemItems,
+    WorkflowItemPage,
+    WorkflowItemRead,
+    WorkflowRead,
 )
 from creditdesk.entrypoints.api.schemas import Input, IsoDate, MoneyIn, decimal_text
 from creditdesk.service_layer import workflows
 
-router = APIRouter(tags=["workflows"])
+router = APIRouter(tags=["workflows"], route_class=ContractRoute)
 WorkflowKindPath = Literal[
     "credit_limit_journal", "credit_limit_journal_line", "credit_hold_release"
 ]
@@ -60,7 +66,7 @@ class CommentIn(Input):
     comment: StrictStr | None = Field(default=None, max_length=4000)
 
 
-@router.put("/legal-entities/{le}/workflows/{kind}")
+@router.put("/legal-entities/{le}/workflows/{kind}", response_model=WorkflowRead)
 def put_workflow(
     le: str, kind: WorkflowKindPath, body: WorkflowIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
@@ -90,22 +96,33 @@ def put_workflow(
     )
 
 
-@router.get("/legal-entities/{le}/workflows/{kind}")
+@router.get("/legal-entities/{le}/workflows/{kind}", response_model=WorkflowRead)
 def get_workflow(
     le: str, kind: WorkflowKindPath, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return workflows.get_workflow(rt, actor, le, kind)
 
 
-@router.post("/legal-entities/{le}/credit-limit-journals/{journal_id}/submit", status_code=201)
-def submit_journal(le: str, journal_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+@router.post(
+    "/legal-entities/{le}/credit-limit-journals/{journal_id}/submit",
+    status_code=201,
+    response_model=WorkflowItemItems,
+)
+def submit_credit_limit_journal(
+    le: str, journal_id: str, rt: RuntimeDep, actor: PrincipalDep
+) -> dict[str, Any]:
     """Submit a journal to its workflow: one item (header level) or one per line needing
     approval (line level)."""
     return {"items": workflows.submit_journal(rt, actor, le, journal_id)}
 
 
-@router.post("/credit-holds/{hold_id}/submit", status_code=201)
-def submit_hold(
+@router.post(
+    "/credit-holds/{hold_id}/submit",
+    status_code=201,
+    response_model=None,
+    responses={201: {"model": WorkflowItemRead, "description": "the submitted workflow item"}},
+)
+def submit_credit_hold(
     hold_id: str, body: HoldSubmitIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> JSONResponse:
     """Send a release or rejection to the hold release workflow (forced holds: 409)."""
@@ -122,7 +139,7 @@ def submit_hold(
     return JSONResponse(item, status_code=201)
 
 
-@router.get("/workflow-items")
+@router.get("/workflow-items", response_model=WorkflowItemPage)
 def list_workflow_items(
     rt: RuntimeDep,
     actor: PrincipalDep,
@@ -137,36 +154,35 @@ def list_workflow_items(
     items = workflows.list_items(
         rt, actor, status=status, mine=mine, after_id=decode_cursor(cursor), limit=limit + 1
     )
-    next_cursor = encode_cursor(items[limit - 1]["id"]) if len(items) > limit else None
-    return {"items": items[:limit], "next_cursor": next_cursor}
+    return paginate(items, limit, lambda item: str(item["id"]))
 
 
-@router.get("/workflow-items/{item_id}")
+@router.get("/workflow-items/{item_id}", response_model=WorkflowItemRead)
 def get_workflow_item(item_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     return workflows.get_item(rt, actor, item_id)
 
 
-@router.post("/workflow-items/{item_id}/approve")
-def approve_item(
+@router.post("/workflow-items/{item_id}/approve", response_model=WorkflowItemRead)
+def approve_workflow_item(
     item_id: str, body: CommentIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return workflows.approve(rt, actor, item_id, body.comment)
 
 
-@router.post("/workflow-items/{item_id}/reject")
-def reject_item(
+@router.post("/workflow-items/{item_id}/reject", response_model=WorkflowItemRead)
+def reject_workflow_item(
     item_id: str, body: CommentIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return workflows.reject(rt, actor, item_id, body.comment)
 
 
-@router.post("/workflow-items/{item_id}/recall")
-def recall_item(
+@router.post("/workflow-items/{item_id}/recall", response_model=WorkflowItemRead)
+def recall_workflow_item(
     item_id: str, body: CommentIn, rt: RuntimeDep, actor: PrincipalDep
 ) -> dict[str, Any]:
     return workflows.recall(rt, actor, item_id, body.comment)
 
 
-@router.post("/workflow-items/{item_id}/resubmit")
-def resubmit_item(item_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
+@router.post("/workflow-items/{item_id}/resubmit", response_model=WorkflowItemRead)
+def resubmit_workflow_item(item_id: str, rt: RuntimeDep, actor: PrincipalDep) -> dict[str, Any]:
     return workflows.resubmit(rt, actor, item_id)
