@@ -63,7 +63,9 @@ AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 def app(tmp_path: Path) -> Iterator[FastAPI]:
     url = f"sqlite:///{tmp_path / 'schemathesis.db'}"
     upgrade_database(url)
-    settings_ = Settings(database_url=url, admin_token=ADMIN_TOKEN, deliver_webhooks=False)
+    settings_ = Settings(
+        database_url=url, admin_token=ADMIN_TOKEN, deliver_webhooks=False, scheduler=False
+    )
     runtime = build_runtime(settings_)
     application = create_app(settings_, runtime)
     with TestClient(application) as client:

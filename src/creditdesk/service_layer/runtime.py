@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -96,3 +97,5 @@ class Runtime:
     bulk_documents: BulkStoreFactory | None = None
     # the set-based aging report query (bound by bootstrap to the SQL adapter)
     aging_queries: AgingQueriesFactory | None = None
+    # told of every credit check's decision and duration in seconds (the server's metrics)
+    check_observer: Callable[[str, float], None] | None = None

@@ -24,6 +24,7 @@ from creditdesk.entrypoints.cli import credit as credit_cli
 from creditdesk.entrypoints.cli import importer
 from creditdesk.entrypoints.cli import lifecycle as lifecycle_cli
 from creditdesk.entrypoints.cli import maintenance as maintenance_cli
+from creditdesk.entrypoints.cli import scheduling as scheduling_cli
 from creditdesk.entrypoints.cli import workflows as workflows_cli
 from creditdesk.entrypoints.cli.users import user_app
 from creditdesk.service_layer import checks, tokens
@@ -91,12 +92,23 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
     workers: Annotated[int | None, typer.Option(help="server processes")] = None,
+    migrate: Annotated[
+        bool | None,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="migrate the database first (default: CREDITDESK_MIGRATE, true)",
+        ),
+    ] = None,
 ) -> None:
     """Migrate the database to the latest schema and serve the API and web app."""
     import uvicorn
 
+    from creditdesk.entrypoints.observability import configure_logging
+
     settings = _settings()
-    upgrade_database(settings.database_url)
+    configure_logging(settings)
+    if settings.migrate if migrate is None else migrate:
+        upgrade_database(settings.database_url)
     count = workers or settings.workers
     out.print(
         f"creditdesk serving on http://{host or settings.host}:{port or settings.port} "
@@ -109,7 +121,8 @@ def serve(
         port=port or settings.port,
         workers=count,
         log_level="warning",
-        access_log=False,
+        log_config=None,  # logging is set up by configure_logging (JSON or text)
+        access_log=False,  # the app writes its own access line, with the request id
     )
 
 
@@ -222,6 +235,7 @@ credit_cli.register(app)
 workflows_cli.register(app)
 importer.register(app)  # creditdesk import
 aging_cli.register(app)  # creditdesk aging
+scheduling_cli.register(app)  # creditdesk schedule, runs, scheduler run
 
 
 def main() -> None:
