@@ -14,9 +14,11 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from creditdesk.config import Settings
+from creditdesk.entrypoints.api import errors
 from creditdesk.service_layer import operations
 from creditdesk.service_layer.runtime import Runtime
 
@@ -82,6 +84,9 @@ class OperationsCollector(Collector):
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
+    def describe(self) -> Iterator[Metric]:
+        return iter(())  # registering must not read the database (it may not be migrated)
+
     def collect(self) -> Iterator[Metric]:
         try:
             figures = operations.gauges(self._runtime)
@@ -106,7 +111,7 @@ class Metrics:
     the tests, never clash). Counters are per process; Prometheus sums the processes."""
 
     def __init__(self, runtime: Runtime) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry()
         self.credit_checks = Counter(
             "creditdesk_credit_checks",
             "Credit checks by decision",
@@ -159,9 +164,12 @@ class RequestContext:
         status = 500
         header = (b"x-request-id", request_id.encode("ascii"))
 
+        started_response = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = int(message["status"])
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
@@ -169,6 +177,13 @@ class RequestContext:
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
                 await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                # a bug: answered here, not by Starlette's outermost error middleware, so
+                # that its log line and its 500 answer carry the request id too
+                if started_response:
+                    raise
+                response = await errors.on_unexpected(Request(scope), exc)
+                await response(scope, receive, send_with_id)
             finally:
                 self.metrics.http_requests.labels(status=str(status)).inc()
                 access_logger.info(
