@@ -22,10 +22,28 @@ from creditdesk.entrypoints.api import errors
 from creditdesk.service_layer import operations
 from creditdesk.service_layer.runtime import Runtime
 
-REQUEST_ID_HEADER = "X-Request-ID"
+_HANDLER = "creditdesk"
 _MAX_REQUEST_ID = 128
 access_logger = structlog.stdlib.get_logger("creditdesk.access")
 logger = logging.getLogger("creditdesk")
+
+
+def _drop_message(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A stdlib record's formatted ``message`` repeats ``event``."""
+    event.pop("message", None)
+    return event
+
+
+class _Stderr(logging.StreamHandler[IO[str]]):
+    """Writes to whatever ``sys.stderr`` is when a record comes (a harness may swap it)."""
+
+    @property
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: IO[str]) -> None:
+        pass
 
 
 def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
@@ -37,6 +55,7 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        _drop_message,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: Any = (
@@ -52,10 +71,13 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
             renderer,
         ],
     )
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     handler.setFormatter(formatter)
+    handler.set_name(_HANDLER)
     root = logging.getLogger()
-    root.handlers = [handler]
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER]:
+        root.removeHandler(old)  # set up again (a test, a second command): replace ours only
+    root.addHandler(handler)
     root.setLevel(settings.log_level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
@@ -68,7 +90,7 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,  # set up again later in the same process (tests)
     )
 
 

@@ -6,6 +6,7 @@ Errors print one clear line to stderr and exit non-zero.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, ParamSpec, TypeVar
@@ -110,15 +111,20 @@ def serve(
     if settings.migrate if migrate is None else migrate:
         upgrade_database(settings.database_url)
     count = workers or settings.workers
-    out.print(
-        f"creditdesk serving on http://{host or settings.host}:{port or settings.port} "
-        f"({count} process{'es' if count > 1 else ''}; API docs at /api/docs)"
+    bound_host, bound_port = host or settings.host, port or settings.port
+    # a log line, not a print: with JSON logs every line the process writes is JSON
+    logging.getLogger("creditdesk").info(
+        "creditdesk serving on http://%s:%s (%d process%s; API docs at /api/docs)",
+        bound_host,
+        bound_port,
+        count,
+        "es" if count > 1 else "",
     )
     uvicorn.run(
         "creditdesk.entrypoints.asgi:app_factory",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=bound_host,
+        port=bound_port,
         workers=count,
         log_level="warning",
         log_config=None,  # logging is set up by configure_logging (JSON or text)
