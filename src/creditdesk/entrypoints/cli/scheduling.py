@@ -157,17 +157,19 @@ def runs_list(
     if as_json:
         print(json.dumps({"items": items, "has_more": more}, indent=2))
         return
-    table = Table("started", "finished", "legal entity", "task", "period", "outcome", "figures")
+    table = Table()  # the whole runs (finished, period, host) are in --json
+    table.add_column("started", no_wrap=True)
+    table.add_column("legal entity", no_wrap=True)
+    table.add_column("task", no_wrap=True)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("figures or error", overflow="fold")
     for item in items:
-        figures = item["error"] or json.dumps(item["figures"] or {})
         table.add_row(
-            item["started_at"],
-            item["finished_at"] or "",
+            item["started_at"][:19].replace("T", " "),
             item["legal_entity"],
             item["task"],
-            item["period"],
             item["outcome"],
-            figures[:80],
+            (item["error"] or json.dumps(item["figures"] or {}))[:200],
         )
     out.print(table)
 
