@@ -203,3 +203,12 @@ def test_logs_can_be_plain_text_for_a_terminal(
     assert not line.startswith("{")
     assert "request_id=plain-7" in line
     assert "status=200" in line
+
+
+def test_at_warning_level_there_are_no_access_lines(
+    api: Api, settings: Settings, log_stream: io.StringIO
+) -> None:
+    configure_logging(settings.model_copy(update={"log_level": "WARNING"}), log_stream)
+    r = api.client.get("/api/v1/health", headers={"X-Request-ID": "quiet-1"})
+    assert r.headers["X-Request-ID"] == "quiet-1"
+    assert "quiet-1" not in log_stream.getvalue()

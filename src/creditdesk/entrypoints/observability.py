@@ -25,6 +25,7 @@ from creditdesk.service_layer.runtime import Runtime
 _HANDLER = "creditdesk"
 _MAX_REQUEST_ID = 128
 access_logger = structlog.stdlib.get_logger("creditdesk.access")
+_ACCESS = logging.getLogger("creditdesk.access")
 logger = logging.getLogger("creditdesk")
 
 
@@ -208,11 +209,12 @@ class RequestContext:
                 await response(scope, receive, send_with_id)
             finally:
                 self.metrics.http_requests.labels(status=str(status)).inc()
-                access_logger.info(
-                    "request",
-                    method=scope.get("method"),
-                    path=scope.get("path"),
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                    client=(scope.get("client") or ("", 0))[0],
-                )
+                if _ACCESS.isEnabledFor(logging.INFO):  # a cached check: no line, no cost
+                    access_logger.info(
+                        "request",
+                        method=scope.get("method"),
+                        path=scope.get("path"),
+                        status=status,
+                        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                        client=(scope.get("client") or ("", 0))[0],
+                    )
