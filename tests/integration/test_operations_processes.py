@@ -108,6 +108,17 @@ class Server:
                 self.process.wait()
 
 
+def event_id(headers: dict[str, str], body: dict[str, Any]) -> int:
+    """The outbox id of a delivery: its header, or the body's id, or the digits of the
+    Standard Webhooks ``webhook-id``."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if "x-creditdesk-event-id" in lowered:
+        return int(lowered["x-creditdesk-event-id"])
+    if isinstance(body.get("id"), int):
+        return int(body["id"])
+    return int("".join(ch for ch in lowered["webhook-id"] if ch.isdigit()))
+
+
 class Receiver:
     """A webhook endpoint on 127.0.0.1 that records the event id of every delivery."""
 
@@ -118,7 +129,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
-                received.append(int(json.loads(self.rfile.read(length))["id"]))
+                body = json.loads(self.rfile.read(length))
+                received.append(event_id(dict(self.headers), body))
                 self.send_response(204)
                 self.end_headers()
 
