@@ -213,3 +213,10 @@ def test_at_warning_level_there_are_no_access_lines(
     r = api.client.get("/api/v1/health", headers={"X-Request-ID": "quiet-1"})
     assert r.headers["X-Request-ID"] == "quiet-1"
     assert "quiet-1" not in log_stream.getvalue()
+
+
+def test_log_settings_take_any_case_and_refuse_anything_else() -> None:
+    settings = Settings(log_level="info", log_format="JSON")
+    assert (settings.log_level, settings.log_format) == ("INFO", "json")
+    with pytest.raises(ValueError, match="'json' or 'text'"):
+        Settings(log_format="xml")
