@@ -103,7 +103,9 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN, deliver_webhooks=False)
+    return Settings(
+        database_url=database_url, admin_token=ADMIN_TOKEN, deliver_webhooks=False, scheduler=False
+    )
 
 
 @pytest.fixture

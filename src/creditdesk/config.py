@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +34,35 @@ class Settings(BaseSettings):
     """On SQLite, a serving process checkpoints the WAL in a background thread (not in a
     commit that a credit check waits for)."""
     checkpoint_interval_seconds: float = 0.05
+    migrate: bool = True
+    """``creditdesk serve`` migrates the database first (``--no-migrate`` or false: it does not,
+    and ``/api/v1/ready`` answers 503 until someone runs ``creditdesk db upgrade``)."""
+    scheduler: bool = True
+    """A serving process also runs the periodic-task scheduler (each period still runs once
+    across all processes); false when ``creditdesk scheduler run`` runs it on its own."""
+    scheduler_tick_seconds: float = Field(default=5.0, gt=0)
+    """How often the scheduler looks for due tasks: keep it below the shortest interval."""
+    task_timeout_seconds: float = Field(default=3600.0, gt=0)
+    """A run that has not finished after this long is recorded as failed."""
+    webhook_lease_seconds: float = Field(default=30.0, gt=0)
+    """Only the process holding the webhook lease delivers; another takes over this long
+    after the holder stopped renewing it."""
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        """``info`` and ``JSON`` are meant too."""
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
+
+    metrics_token: str | None = None
+    """A bearer token for ``GET /metrics`` only (the admin token works too)."""
+    otel: bool = False
+    """Trace requests with OpenTelemetry (needs the ``otel`` extra; exporters are configured
+    with the standard ``OTEL_*`` variables)."""
 
 
 def load_settings() -> Settings:

@@ -57,7 +57,7 @@ class _Server(uvicorn.Server):
 def demo_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Runtime]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'creditdesk.db'}"
     upgrade_database(url)
-    settings = Settings(database_url=url, deliver_webhooks=False)
+    settings = Settings(database_url=url, deliver_webhooks=False, scheduler=False)
     rt = build_runtime(settings)
     load_demo(rt, Console(file=io.StringIO()))
     yield settings, rt

@@ -68,7 +68,9 @@ def no_name_resolves(host: str, _port: int, /) -> list[str]:
 def app(tmp_path: Path) -> Iterator[FastAPI]:
     url = f"sqlite:///{tmp_path / 'schemathesis.db'}"
     upgrade_database(url)
-    settings_ = Settings(database_url=url, admin_token=ADMIN_TOKEN, deliver_webhooks=False)
+    settings_ = Settings(
+        database_url=url, admin_token=ADMIN_TOKEN, deliver_webhooks=False, scheduler=False
+    )
     runtime = build_runtime(settings_)
     runtime.resolve_host = no_name_resolves  # generated webhook URLs: no DNS query leaves
     application = create_app(settings_, runtime)

@@ -388,7 +388,7 @@ def test_the_cli_creates_a_user_who_can_sign_in(
     )
     assert r.exit_code == 0, r.output
     assert "user anna (viewer, legal entities: all)" in r.output
-    settings = Settings(database_url=url, deliver_webhooks=False)
+    settings = Settings(database_url=url, deliver_webhooks=False, scheduler=False)
     rt = build_runtime(settings)
     with rt.uow(read_only=True) as uow:
         stored = uow.users.get("anna")

@@ -40,6 +40,31 @@ def test_the_background_checkpointer_copies_the_wal_into_the_database(tmp_path: 
     assert checkpointer.rounds > 0
 
 
+def test_one_checkpointer_per_database_file_and_another_takes_over_when_it_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each server process starts one; only one checkpoints the file at a time."""
+    monkeypatch.setattr(WalCheckpointer, "RETRY_SECONDS", 0.02)
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = WalCheckpointer(url, interval_seconds=0.01).start()
+    deadline = time.monotonic() + 10
+    while first.rounds == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = WalCheckpointer(url, interval_seconds=0.01).start()
+    try:
+        time.sleep(0.2)
+        assert [first.active, second.active] == [True, False]
+        assert second.rounds == 0
+        first.stop()
+        while second.rounds == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [first.active, second.active] == [False, True]
+        assert second.rounds > 0
+    finally:
+        first.stop()
+        second.stop()
+
+
 def test_the_checkpointer_stops_with_its_thread(tmp_path: Path) -> None:
     checkpointer = WalCheckpointer(f"sqlite:///{tmp_path / 'x.db'}", interval_seconds=0.01).start()
     checkpointer.stop()

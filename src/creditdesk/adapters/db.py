@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
@@ -126,6 +127,8 @@ class WalCheckpointer:
     so the WAL stays well under the automatic threshold, which remains as the safety net.
     """
 
+    RETRY_SECONDS = 1.0
+
     def __init__(self, url: str, *, interval_seconds: float = 0.05) -> None:
         if not self.applies_to(url):
             raise ValueError("a WAL checkpointer needs a SQLite database file")
@@ -135,6 +138,7 @@ class WalCheckpointer:
         self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
         self.rounds = 0
         self.frames_checkpointed = 0
+        self.active = False
 
     @staticmethod
     def applies_to(url: str) -> bool:
@@ -151,17 +155,34 @@ class WalCheckpointer:
         if row is not None and row[2] > 0:
             self.frames_checkpointed += int(row[2])
 
-    def _run(self) -> None:
-        connection = sqlite3.connect(self._path, timeout=1, check_same_thread=False)
+    def _take_turn(self, handle: IO[str]) -> bool:
+        """One checkpointer per database file however many processes serve it: the one that
+        holds an exclusive ``flock`` on a file beside the database (the others try again every
+        ``RETRY_SECONDS``; the OS drops the lock of a process that ends)."""
         try:
-            connection.execute("PRAGMA busy_timeout=1000")
-            while not self._stop.wait(self._interval):
-                try:
-                    self.checkpoint(connection)
-                except sqlite3.Error:  # busy or locked: the next round tries again
-                    continue
-        finally:
-            connection.close()
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _run(self) -> None:
+        with open(f"{self._path}-checkpointer.lock", "a") as handle:
+            while not self._take_turn(handle):
+                if self._stop.wait(self.RETRY_SECONDS):
+                    return
+            self.active = True
+            connection = sqlite3.connect(self._path, timeout=1, check_same_thread=False)
+            try:
+                connection.execute("PRAGMA busy_timeout=1000")
+                while not self._stop.wait(self._interval):
+                    try:
+                        self.checkpoint(connection)
+                    except sqlite3.Error:  # busy or locked: the next round tries again
+                        continue
+            finally:
+                connection.close()
+                self.active = False
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def stop(self) -> None:
         self._stop.set()

@@ -416,4 +416,9 @@ webhooks = Table(
 )
 
 # Tables of later capabilities live in their own modules on this same metadata.
-from creditdesk.adapters import tables_lifecycle, tables_web, tables_workflow  # noqa: E402, F401
+from creditdesk.adapters import (  # noqa: E402, F401
+    tables_lifecycle,
+    tables_ops,
+    tables_web,
+    tables_workflow,
+)

@@ -23,6 +23,11 @@ from creditdesk.adapters.lifecycle_repositories import (
     SqlStatisticsRepository,
 )
 from creditdesk.adapters.maintenance_queries import SqlMaintenanceQueries
+from creditdesk.adapters.ops_repositories import (
+    SqlLeaseRepository,
+    SqlOperationsQueries,
+    SqlScheduleRepository,
+)
 from creditdesk.adapters.user_repository import SqlUserRepository
 from creditdesk.adapters.workflow_repository import SqlWorkflowRepository
 from creditdesk.adapters.worklist_queries import (
@@ -77,6 +82,9 @@ _REPOSITORIES: dict[str, Callable[[Connection], Any]] = {
     "setup_removals": SqlSetupRemovals,
     "workflows": SqlWorkflowRepository,
     "group_list": SqlGroupListQueries,
+    "schedules": SqlScheduleRepository,
+    "leases": SqlLeaseRepository,
+    "operations": SqlOperationsQueries,
 }
 
 
@@ -105,6 +113,9 @@ class SqlAlchemyUnitOfWork:
     workflows: ports.WorkflowRepository
     users: ports.UserRepository
     group_list: ports.GroupListQueries
+    schedules: ports.ScheduleRepository
+    leases: ports.LeaseRepository
+    operations: ports.OperationsQueries
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine

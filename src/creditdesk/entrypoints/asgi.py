@@ -7,7 +7,10 @@ from fastapi import FastAPI
 
 from creditdesk.config import load_settings
 from creditdesk.entrypoints.api.app import create_app
+from creditdesk.entrypoints.observability import configure_logging
 
 
 def app_factory() -> FastAPI:
-    return create_app(load_settings())
+    settings = load_settings()
+    configure_logging(settings)  # in each worker process (uvicorn spawns them afresh)
+    return create_app(settings)

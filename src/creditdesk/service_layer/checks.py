@@ -9,6 +9,7 @@ overdue invoices of the customer (only when an overdue rule is set up), the rule
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -371,6 +372,16 @@ def _explain(
 
 def run_credit_check(rt: Runtime, actor: Principal, request: CheckRequest) -> dict[str, Any]:
     """Check an order at a checkpoint; store and return the decision (a plain dict)."""
+    observer = rt.check_observer
+    if observer is None:
+        return _run_credit_check(rt, actor, request)
+    started = time.perf_counter()
+    body = _run_credit_check(rt, actor, request)
+    observer(str(body["decision"]), time.perf_counter() - started)
+    return body
+
+
+def _run_credit_check(rt: Runtime, actor: Principal, request: CheckRequest) -> dict[str, Any]:
     authorize(actor, Permission.CHECK, request.legal_entity)
 
     def work() -> dict[str, Any]:

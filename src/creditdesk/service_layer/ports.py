@@ -516,6 +516,75 @@ class WorkflowRepository(Protocol):
     ) -> list[WorkflowItem]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a periodic task runs for a legal entity: every ``interval_seconds`` or on a cron
+    expression (exactly one of them), with the task's parameters."""
+
+    legal_entity: str
+    task: str
+    interval_seconds: int | None
+    cron: str | None
+    parameters: dict[str, Any]
+    enabled: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRun:
+    id: str
+    task: str
+    legal_entity: str
+    period: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    figures: dict[str, Any] | None
+    error: str | None
+    host: str
+
+
+class ScheduleRepository(Protocol):
+    def get(self, legal_entity: str, task: str) -> Schedule | None: ...
+    def put(self, schedule: Schedule) -> None: ...
+    def delete(self, legal_entity: str, task: str) -> bool: ...
+    def all(self, legal_entities: tuple[str, ...] | None) -> list[Schedule]: ...
+    def claim(self, run: TaskRun) -> bool:
+        """Insert the run of a period unless one exists; False when another process has it."""
+        ...
+
+    def finish(
+        self,
+        run_id: str,
+        finished_at: datetime,
+        outcome: str,
+        figures: dict[str, Any] | None,
+        error: str | None,
+    ) -> None: ...
+    def abandon_stale(self, started_before: datetime, now: datetime) -> int: ...
+    def runs(
+        self,
+        legal_entities: tuple[str, ...] | None,
+        task: str | None,
+        legal_entity: str | None,
+        after: str | None,
+        limit: int,
+    ) -> list[TaskRun]: ...
+
+
+class LeaseRepository(Protocol):
+    def acquire(self, name: str, holder: str, now: datetime, expires_at: datetime) -> bool:
+        """Take or renew the lease unless another holder's is still running."""
+        ...
+
+    def release(self, name: str, holder: str) -> None: ...
+
+
+class OperationsQueries(Protocol):
+    def open_holds_by_legal_entity(self) -> dict[str, int]: ...
+    def pending_outbox_events(self) -> int: ...
+
+
 class UnitOfWork(Protocol):
     legal_entities: LegalEntityRepository
     rates: RateRepository
@@ -541,6 +610,9 @@ class UnitOfWork(Protocol):
     workflows: WorkflowRepository
     users: UserRepository
     group_list: GroupListQueries
+    schedules: ScheduleRepository
+    leases: LeaseRepository
+    operations: OperationsQueries
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,9 @@ from creditdesk import __version__
 from creditdesk.bootstrap import (
     build_runtime,
     dispose,
+    process_name,
+    schema_head,
+    start_scheduler,
     start_wal_checkpointer,
     start_webhook_dispatcher,
 )
@@ -28,10 +32,12 @@ from creditdesk.entrypoints.api.routers import (
     documents,
     events,
     lifecycle,
+    operations,
     setup,
     workflows,
 )
 from creditdesk.entrypoints.api.security import SecurityHeaders
+from creditdesk.entrypoints.observability import Metrics, RequestContext
 from creditdesk.entrypoints.web import app as web
 from creditdesk.service_layer.runtime import Runtime
 
@@ -124,6 +130,18 @@ hold list. Money is `{"amount": "12.50", "currency": "EUR"}`; errors are RFC 945
 documents with a stable `code`."""
 
 
+def _instrument(app: FastAPI) -> None:
+    """OpenTelemetry tracing of every request, when the ``otel`` extra is installed (its
+    exporter is set with the standard ``OTEL_*`` environment variables)."""
+    try:
+        module = importlib.import_module("opentelemetry.instrumentation.fastapi")
+    except ImportError as error:
+        raise RuntimeError(
+            "CREDITDESK_OTEL=true needs the otel extra: pip install 'creditdesk[otel]'"
+        ) from error
+    module.FastAPIInstrumentor.instrument_app(app, excluded_urls="api/v1/health,api/v1/ready")
+
+
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     owned = runtime is None
     rt = runtime or build_runtime(settings)
@@ -131,10 +149,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         dispatcher = start_webhook_dispatcher(rt, settings) if settings.deliver_webhooks else None
+        scheduler = start_scheduler(rt, settings) if settings.scheduler else None
         checkpointer = start_wal_checkpointer(settings)
         yield
         if checkpointer is not None:
             checkpointer.stop()
+        if scheduler is not None:
+            scheduler.stop()
         if dispatcher is not None:
             dispatcher.stop()
         if owned:
@@ -151,12 +172,21 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         openapi_tags=TAGS,
         generate_unique_id_function=operation_id,
     )
+    metrics = Metrics(rt)
+    rt.check_observer = metrics.record_check
     app.state.runtime = rt
     app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.schema_head = schema_head()
+    app.state.process_name = process_name()
     errors.install(app)
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestGuard, limit=settings.max_body_bytes)
+    # every answer, refusals included, carries the request id and is logged
+    app.add_middleware(RequestContext, metrics=metrics)
+    if settings.otel:
+        _instrument(app)
     app.add_middleware(SecurityHeaders)  # outermost: on every response, refusals too
 
     for router in (
@@ -169,8 +199,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         lifecycle.router,
         batch.router,
         aging.router,
+        operations.router,
     ):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(operations.metrics_router)
     errors.document_problems(app)  # every error response is a documented problem document
     docs.install(app)  # Swagger UI at /api/docs
 

@@ -58,6 +58,10 @@ TAGS: list[dict[str, str]] = [
     {"name": "insurance", "description": "Credit insurance policies and guarantees."},
     {"name": "risk scoring", "description": "Scoring groups, risk groups, automatic limits."},
     {"name": "statistics", "description": "Balance statistics and their parameters."},
+    {
+        "name": "schedules",
+        "description": "When each periodic task runs per legal entity, and its recorded runs.",
+    },
 ]
 
 

@@ -14,6 +14,7 @@ from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.tokens import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer <token>`")
+bearer = Depends(_bearer)
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -221,7 +221,7 @@ def document_problems(app: FastAPI, prefix: str = "/api/v1") -> None:
         }
         reference = {"$ref": "#/components/schemas/ProblemDocument"}
         for path, item in schema.get("paths", {}).items():
-            if not path.startswith(prefix):
+            if not path.startswith(prefix) and path != "/metrics":
                 continue
             for method, operation in item.items():
                 if method not in _METHODS:

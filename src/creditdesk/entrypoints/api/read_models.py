@@ -51,6 +51,17 @@ class ReadModel(BaseModel):
 IsoDate = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 Decimal = Annotated[str, WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"})]
+TaskFigures = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": True,
+            "x-free-form": True,
+            "description": "the figures a periodic task reported: its own shape per task",
+        }
+    ),
+]
 FreeForm = Annotated[
     dict[str, Any],
     WithJsonSchema(
@@ -901,4 +912,57 @@ class HoldItems(Items[HoldRead]):
 
 
 class WorkflowItemItems(Items[WorkflowItemRead]):
+    pass
+
+
+# --- periodic task schedules and their runs -------------------------------------------------
+
+TaskName = Literal[
+    "aging_snapshot",
+    "evaluate_for_release",
+    "force_credit_hold",
+    "update_risk_scores",
+    "calculate_balance_statistics",
+    "delete_balance_statistics",
+]
+
+
+class ScheduleParameters(ReadModel):
+    """What a task is given on every run (only ``force_credit_hold`` takes any)."""
+
+    reason: str | None = None
+    customers: list[str] | None = None
+    sales_orders: list[str] | None = None
+
+
+class ScheduleRead(ReadModel):
+    legal_entity: str
+    task: TaskName
+    interval_seconds: int | None
+    cron: str | None
+    parameters: ScheduleParameters
+    enabled: bool
+    updated_at: Timestamp
+
+
+class TaskRunRead(ReadModel):
+    """One recorded run; ``figures`` are what the task reported (its own shape per task)."""
+
+    id: str
+    task: TaskName
+    legal_entity: str
+    period: str
+    started_at: Timestamp
+    finished_at: Timestamp | None
+    outcome: Literal["running", "succeeded", "failed"]
+    figures: TaskFigures | None
+    error: str | None
+    host: str
+
+
+class SchedulePage(Page[ScheduleRead]):
+    pass
+
+
+class TaskRunPage(Page[TaskRunRead]):
     pass

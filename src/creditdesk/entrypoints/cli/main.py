@@ -6,6 +6,7 @@ Errors print one clear line to stderr and exit non-zero.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, ParamSpec, TypeVar
@@ -24,6 +25,7 @@ from creditdesk.entrypoints.cli import credit as credit_cli
 from creditdesk.entrypoints.cli import importer
 from creditdesk.entrypoints.cli import lifecycle as lifecycle_cli
 from creditdesk.entrypoints.cli import maintenance as maintenance_cli
+from creditdesk.entrypoints.cli import scheduling as scheduling_cli
 from creditdesk.entrypoints.cli import workflows as workflows_cli
 from creditdesk.entrypoints.cli.actor import cli_actor
 from creditdesk.entrypoints.cli.users import user_app
@@ -91,25 +93,42 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
     workers: Annotated[int | None, typer.Option(help="server processes")] = None,
+    migrate: Annotated[
+        bool | None,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="migrate the database first (default: CREDITDESK_MIGRATE, true)",
+        ),
+    ] = None,
 ) -> None:
     """Migrate the database to the latest schema and serve the API and web app."""
     import uvicorn
 
+    from creditdesk.entrypoints.observability import configure_logging
+
     settings = _settings()
-    upgrade_database(settings.database_url)
+    configure_logging(settings)
+    if settings.migrate if migrate is None else migrate:
+        upgrade_database(settings.database_url)
     count = workers or settings.workers
-    out.print(
-        f"creditdesk serving on http://{host or settings.host}:{port or settings.port} "
-        f"({count} process{'es' if count > 1 else ''}; API docs at /api/docs)"
+    bound_host, bound_port = host or settings.host, port or settings.port
+    # a log line, not a print: with JSON logs every line the process writes is JSON
+    logging.getLogger("creditdesk").info(
+        "creditdesk serving on http://%s:%s (%d process%s; API docs at /api/docs)",
+        bound_host,
+        bound_port,
+        count,
+        "es" if count > 1 else "",
     )
     uvicorn.run(
         "creditdesk.entrypoints.asgi:app_factory",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=bound_host,
+        port=bound_port,
         workers=count,
         log_level="warning",
-        access_log=False,
+        log_config=None,  # logging is set up by configure_logging (JSON or text)
+        access_log=False,  # the app writes its own access line, with the request id
     )
 
 
@@ -287,6 +306,7 @@ credit_cli.register(app)
 workflows_cli.register(app)
 importer.register(app)  # creditdesk import
 aging_cli.register(app)  # creditdesk aging
+scheduling_cli.register(app)  # creditdesk schedule, runs, scheduler run
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from creditdesk.entrypoints.web import pages
+from creditdesk.entrypoints.web import pages, schedules
 from creditdesk.entrypoints.web.context import CsrfError, SignInRequired, WebRuntime
 from creditdesk.entrypoints.web.i18n import N_
 from creditdesk.service_layer.runtime import Runtime
@@ -58,6 +58,7 @@ def install(
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(schedules.router)
 
     @app.exception_handler(SignInRequired)
     def to_sign_in(request: Request, _: SignInRequired) -> Response:
