@@ -8,11 +8,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, ParamSpec, TypeVar
+from importlib import metadata
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
@@ -21,10 +21,11 @@ from creditdesk.domain.errors import CreditDeskError
 from creditdesk.domain.setup import Checkpoint
 from creditdesk.entrypoints.cli import aging as aging_cli
 from creditdesk.entrypoints.cli import credit as credit_cli
-from creditdesk.entrypoints.cli import importer
+from creditdesk.entrypoints.cli import importer, output
 from creditdesk.entrypoints.cli import lifecycle as lifecycle_cli
 from creditdesk.entrypoints.cli import maintenance as maintenance_cli
 from creditdesk.entrypoints.cli import workflows as workflows_cli
+from creditdesk.entrypoints.cli.output import AsJson, print_json, stderr_console, stdout_console
 from creditdesk.entrypoints.cli.users import user_app
 from creditdesk.service_layer import checks, tokens
 from creditdesk.service_layer.auth import SYSTEM
@@ -44,8 +45,30 @@ app.add_typer(lifecycle_cli.scoring_app, name="scoring")
 app.add_typer(lifecycle_cli.statistics_app, name="statistics")
 app.add_typer(user_app, name="user")
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped at 80
+out = stdout_console()
+err = stderr_console()
+
+# `creditdesk check --fail-on-hold` exits with this when the order is held, so that a script
+# tells a hold from an error (1) and from a usage mistake (2)
+EXIT_ON_HOLD = 3
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"creditdesk {metadata.version('creditdesk')}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """creditdesk: customer credit management across legal entities."""
 
 
 def _settings() -> Settings:
@@ -57,7 +80,8 @@ def _runtime(settings: Settings) -> Runtime:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # escaped: a message quoting input or "creditdesk[postgres]" is text, not Rich markup
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -74,6 +98,12 @@ def handled(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except CreditDeskError as error:
             raise fail(f"{error} ({error.code})") from None
+        except ModuleNotFoundError as error:
+            if not (error.name or "").startswith("psycopg"):
+                raise
+            raise fail(
+                "PostgreSQL support is not installed: pip install 'creditdesk[postgres]'"
+            ) from None
         except OSError as error:
             raise fail(str(error)) from None
         except SQLAlchemyError as error:
@@ -93,23 +123,15 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="server processes")] = None,
 ) -> None:
     """Migrate the database to the latest schema and serve the API and web app."""
-    import uvicorn
+    from creditdesk.entrypoints.cli.serving import serve_forever  # uvicorn only when serving
 
     settings = _settings()
     upgrade_database(settings.database_url)
-    count = workers or settings.workers
-    out.print(
-        f"creditdesk serving on http://{host or settings.host}:{port or settings.port} "
-        f"({count} process{'es' if count > 1 else ''}; API docs at /api/docs)"
-    )
-    uvicorn.run(
-        "creditdesk.entrypoints.asgi:app_factory",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=count,
-        log_level="warning",
-        access_log=False,
+    serve_forever(
+        host or settings.host,
+        port or settings.port,
+        workers or settings.workers,
+        announce=lambda line: out.print(line, highlight=False),
     )
 
 
@@ -147,6 +169,13 @@ def check(
     checkpoint: Annotated[Checkpoint, typer.Option(help="posting step")] = Checkpoint.CONFIRMATION,
     pro_forma: Annotated[bool, typer.Option("--pro-forma", help="a pro forma posting")] = False,
     as_of: Annotated[str | None, typer.Option(help="check date YYYY-MM-DD (default today)")] = None,
+    fail_on_hold: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-hold", help=f"exit with status {EXIT_ON_HOLD} when the order is held"
+        ),
+    ] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Run a credit check on a sales order and print the explained decision."""
     try:
@@ -163,13 +192,22 @@ def check(
         )
     finally:
         dispose(rt)
+    if as_json:
+        print_json(body)
+    else:
+        _print_decision(body)
+    if fail_on_hold and body["decision"] == "on_hold":
+        raise typer.Exit(EXIT_ON_HOLD)
+
+
+def _print_decision(body: dict[str, Any]) -> None:
     colour = {"passed": "green", "on_hold": "red", "not_checked": "yellow"}[body["decision"]]
     out.print(f"[bold {colour}]{body['decision']}[/]  {body['id']}", highlight=False)
     for reason in body["reasons"]:
         scope = f" ({reason['scope']})" if reason.get("scope") else ""
         out.print(f"  • {reason['code']}{scope}: {reason['message']}", highlight=False)
     if body["limits"]:
-        table = Table("scope", "limit", "exposure before", "order", "available", "ok")
+        table = output.table("scope", "limit", "exposure before", "order", "available", "ok")
         for line in body["limits"]:
             table.add_row(
                 line["scope"],

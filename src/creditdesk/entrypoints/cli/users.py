@@ -5,18 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
 from creditdesk.config import load_settings
 from creditdesk.domain.errors import CreditDeskError
+from creditdesk.entrypoints.cli.output import (
+    AsJson,
+    print_json,
+    stderr_console,
+    stdout_console,
+    table,
+)
 from creditdesk.service_layer import users
 from creditdesk.service_layer.auth import SYSTEM
 
 user_app = typer.Typer(help="Web application users.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+out = stdout_console()
+err = stderr_console()
 
 
 @user_app.command("create")
@@ -70,7 +75,7 @@ def user_create(
 
 
 @user_app.command("list")
-def user_list() -> None:
+def user_list(as_json: AsJson = False) -> None:
     """List the web users."""
     settings = load_settings()
     rt = build_runtime(settings)
@@ -78,13 +83,16 @@ def user_list() -> None:
         rows = users.list_users(rt, SYSTEM)
     finally:
         dispose(rt)
-    table = Table("username", "name", "role", "legal entities", "language")
+    if as_json:
+        print_json(rows)
+        return
+    printed = table("username", "name", "role", "legal entities", "language")
     for row in rows:
-        table.add_row(
+        printed.add_row(
             row["username"],
             row["display_name"],
             row["role"],
             ", ".join(row["legal_entities"] or ["all"]),
             row["language"] or "-",
         )
-    out.print(table)
+    out.print(printed)
