@@ -19,10 +19,11 @@ venv: $(STAMP)
 # the exact versions of $(LOCK) (made by `make lock`), as constraints: on another platform or
 # Python a dependency the lock does not name (uvloop is not used on Windows) resolves freely
 $(STAMP): pyproject.toml $(LOCK)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip
-	$(PIP) install -c $(LOCK) -e '.[$(EXTRAS)]'
-	touch $(STAMP)
+	@echo "installing creditdesk and the versions of $(LOCK) into $(VENV) (minutes the first time)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip
+	@$(PIP) install -c $(LOCK) -e '.[$(EXTRAS)]'
+	@touch $(STAMP)
 
 # pin what pyproject.toml asks for (all extras) from the package indexes pip is configured
 # with, keeping the versions already locked where they still fit; `make lock-upgrade` moves

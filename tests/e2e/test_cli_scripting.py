@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
 from rich.console import Console
 from rich.text import Text
 from typer.testing import CliRunner, Result
@@ -194,3 +195,27 @@ def test_a_postgresql_url_without_the_driver_says_which_extra_to_install(
     assert message == (
         "error: PostgreSQL support is not installed: pip install 'creditdesk[postgres]'"
     )
+
+
+def commands(group: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    subcommands = getattr(group, "commands", None)
+    if subcommands is None:
+        yield path, group
+        return
+    for name, command in subcommands.items():
+        yield from commands(command, (*path, name))
+
+
+LISTING = {"list", "show", "inbox", "reasons", "statuses", "cm-groups", "ranks", "evaluate"}
+
+
+def test_every_list_and_show_command_has_a_json_option() -> None:
+    """A new ``… list`` or ``… show`` command without ``--json`` fails here."""
+    found = {
+        " ".join(path): {opt for param in command.params for opt in getattr(param, "opts", [])}
+        for path, command in commands(typer.main.get_command(app))
+        if path[-1] in LISTING
+    }
+
+    assert len(found) >= 11
+    assert [name for name, options in found.items() if "--json" not in options] == []
