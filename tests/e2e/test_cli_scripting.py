@@ -219,3 +219,13 @@ def test_every_list_and_show_command_has_a_json_option() -> None:
 
     assert len(found) >= 11
     assert [name for name, options in found.items() if "--json" not in options] == []
+
+
+def test_json_output_is_ascii_so_any_code_page_carries_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    output.print_json({"name": "Nordwind Sverige AB – Åre", "limit": "1 000 €"})
+
+    printed = capsys.readouterr().out
+    assert printed.isascii()
+    assert json.loads(printed) == {"name": "Nordwind Sverige AB – Åre", "limit": "1 000 €"}

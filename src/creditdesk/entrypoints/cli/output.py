@@ -41,8 +41,9 @@ def table(*headers: str, title: str | None = None) -> Table:
 
 
 def print_json(data: Any) -> None:
-    """``data`` as JSON on stdout, untouched by Rich (no wrapping, no colours)."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """``data`` as JSON on stdout, untouched by Rich (no wrapping, no colours). ASCII with
+    escapes: a Windows pipe in a legacy code page cannot mangle "Å" or "€"."""
+    typer.echo(json.dumps(data, indent=2, default=str))
 
 
 AsJson = Annotated[
