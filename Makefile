@@ -2,24 +2,44 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+comma := ,
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+EXTRAS := dev,postgres,browser
+# quiet pip: no version nag, and warnings (e.g. about index locations of the local pip
+# configuration that do not exist) are not a wall of text; errors still show
+PIP := $(BIN)/python -m pip --disable-pip-version-check -qq
 CREDITDESK_ADMIN_TOKEN ?= demo-admin-token
 export CREDITDESK_ADMIN_TOKEN
 
-.PHONY: run test lint typecheck imports unit bench bench-peer clean venv chromium
+.PHONY: run test lint typecheck imports unit bench bench-peer clean venv chromium lock lock-upgrade
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# the exact versions of $(LOCK) (made by `make lock`), as constraints: on another platform or
+# Python a dependency the lock does not name (uvloop is not used on Windows) resolves freely
+$(STAMP): pyproject.toml $(LOCK)
+	@echo "installing creditdesk and the versions of $(LOCK) into $(VENV) (minutes the first time)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip
+	@$(PIP) install -c $(LOCK) -e '.[$(EXTRAS)]'
+	@touch $(STAMP)
+
+# pin what pyproject.toml asks for (all extras) from the package indexes pip is configured
+# with, keeping the versions already locked where they still fit; `make lock-upgrade` moves
+# every pin to the newest version allowed. Commit the result: `make venv` installs from it.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host --resolver=backtracking \
+	--extra $(subst $(comma), --extra ,$(EXTRAS)) --output-file $(LOCK)
+lock lock-upgrade:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	test -x $(BIN)/pip-compile || $(PIP) install 'pip-tools>=7.5,<8'
+	$(PIP_COMPILE) $(if $(filter lock-upgrade,$@),--upgrade) pyproject.toml
 
 run: $(STAMP)
-	$(BIN)/creditdesk db upgrade
-	$(BIN)/creditdesk demo
-	$(BIN)/creditdesk serve
+	@$(BIN)/creditdesk db upgrade
+	@$(BIN)/creditdesk demo
+	@$(BIN)/creditdesk serve
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

@@ -5,6 +5,7 @@ that the API then accepts. Errors are one line on stderr and a non-zero exit cod
 from __future__ import annotations
 
 import getpass
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -292,6 +293,9 @@ def test_token_list_shows_expiry_and_last_use_and_token_revoke_ends_a_token(
         tokens.authenticate(runtime_on, secret)
     assert row["id"] not in stdout(wide("token", "list"))
     assert row["id"] in stdout(wide("token", "list", "--all"))
+    as_json = json.loads(run("token", "list", "--all", "--json").stdout)
+    assert [t["revoked"] for t in as_json if t["id"] == row["id"]] == [True]
+    assert row["id"] not in {t["id"] for t in json.loads(run("token", "list", "--json").stdout)}
     assert "(token_not_found)" in one_error_line(run("token", "revoke", "tok_nope"))
     with runtime_on.uow(read_only=True) as uow:
         trail = uow.audit.find("api_token", row["id"], None, 100)

@@ -122,6 +122,27 @@ def test_an_unknown_currency_code_is_refused(code: str) -> None:
     assert raised.value.code == "unknown_currency"
 
 
+@pytest.mark.parametrize(
+    ("code", "exponent"), [("XCG", 2), ("VED", 2), ("SVC", 2), ("ZWG", 2), ("SLE", 2)]
+)
+def test_currencies_introduced_by_recent_iso_4217_amendments_are_accepted(
+    code: str, exponent: int
+) -> None:
+    assert currency(code).exponent == exponent
+    assert str(Money.of("12.50", code)) == f"12.50 {code}"
+
+
+@pytest.mark.parametrize("code", ["ANG", "BGN"])
+def test_amounts_stored_in_a_withdrawn_currency_still_load(code: str) -> None:
+    assert str(Money.from_minor(1250, currency(code))) == f"12.50 {code}"
+
+
+@pytest.mark.parametrize("code", ["HRK", "SLL", "ZWL", "CUC", "VEF"])
+def test_codes_withdrawn_before_creditdesk_shipped_are_unknown(code: str) -> None:
+    with pytest.raises(UnknownCurrencyError):
+        currency(code)
+
+
 def test_currencies_know_their_minor_unit() -> None:
     exponents = {code: currency(code).exponent for code in ("EUR", "JPY", "KWD", "SEK")}
 

@@ -4,7 +4,6 @@ as the JSON of ``GET /api/v1/legal-entities/{le}/aged-balances``."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from creditdesk.bootstrap import build_runtime, dispose
 from creditdesk.config import load_settings
 from creditdesk.domain.aging import BUCKETS
 from creditdesk.entrypoints.cli.actor import cli_actor
+from creditdesk.entrypoints.cli.output import AsJson, print_json, table
 from creditdesk.service_layer import aging_report
 
 
@@ -37,18 +37,18 @@ def _as_of(value: str | None) -> date | None:
 
 
 def _table(title: str, first: list[str], rows: list[dict[str, Any]], key: str | None) -> Table:
-    table = Table(*first, title=title)
+    printed = table(*first, title=title)
     for name in (*BUCKETS, "total"):
-        table.add_column(name.replace("_", " "), justify="right")
+        printed.add_column(name.replace("_", " "), justify="right", overflow="fold")
     for row in rows:
         cells = [row[key]] if key is not None else []
-        table.add_row(
+        printed.add_row(
             *cells,
             row["currency"],
             *(row["buckets"][name]["amount"] for name in BUCKETS),
             row["total"]["amount"],
         )
-    return table
+    return printed
 
 
 def aging(
@@ -59,9 +59,7 @@ def aging(
     totals_only: Annotated[
         bool, typer.Option("--totals-only", help="only the totals per currency")
     ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print the report as JSON (as the API answers it)")
-    ] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Aged open balances of a legal entity: open invoices in the buckets current (not yet
     due), 1-30, 31-60, 61-90 and over 90 days past due, per customer and currency, with
@@ -77,7 +75,7 @@ def aging(
     finally:
         dispose(rt)
     if as_json:
-        typer.echo(json.dumps(body, indent=2))
+        print_json(body)
         return
     out.print(f"aged balances of {body['legal_entity']} on {body['as_of']}", highlight=False)
     if not totals_only:

@@ -10,12 +10,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
-from rich.table import Table
 
 from creditdesk.bootstrap import build_runtime, deliver_webhooks_once, dispose
 from creditdesk.config import load_settings
 from creditdesk.domain.money import parse_rate
 from creditdesk.entrypoints.cli.actor import cli_actor
+from creditdesk.entrypoints.cli.output import AsJson, print_json, table
 from creditdesk.service_layer import events, holds, setup
 from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import RuleInput
@@ -98,6 +98,7 @@ def holds_list(
     reason: Annotated[str | None, typer.Option(help="reason code")] = None,
     checkpoint: Annotated[str | None, typer.Option(help="checkpoint")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    as_json: AsJson = False,
 ) -> None:
     """The hold list (open holds by default)."""
     with runtime() as rt:
@@ -111,7 +112,10 @@ def holds_list(
             checkpoint=checkpoint,
             limit=limit,
         )
-    table = Table(
+    if as_json:
+        print_json(items)
+        return
+    rows = table(
         "hold",
         "legal entity",
         "sales order",
@@ -122,8 +126,8 @@ def holds_list(
         "created",
     )
     for hold in items:
-        table.add_row(*_hold_row(hold))
-    _out().print(table)
+        rows.add_row(*_hold_row(hold))
+    _out().print(rows)
     _out().print(f"{len(items)} hold(s)")
 
 
@@ -166,6 +170,7 @@ def holds_evaluate(
         str | None, typer.Option(help="every open hold of this legal entity")
     ] = None,
     customer: Annotated[str | None, typer.Option(help="only this customer account")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Evaluate for release: re-run every rule and limit; holds with no blocking reason left
     are released automatically unless forced. Name the holds or a legal entity. Safe to
@@ -182,12 +187,15 @@ def holds_evaluate(
                 )
             selected = holds.open_hold_ids(rt, legal_entity, customer)
         results: list[dict[str, Any]] = []
-        with Progress(console=_out(), transient=True) as progress:
+        with Progress(console=_out(), transient=True, disable=as_json) as progress:
             task = progress.add_task("evaluating holds", total=len(selected))
             for hold_id in selected:
                 results.extend(holds.evaluate_for_release(rt, cli_actor(), hold_ids=[hold_id]))
                 progress.advance(task)
-    table = Table("hold", "sales order", "ready to release", "released", "still blocking")
+    if as_json:
+        print_json(results)
+        return
+    rows = table("hold", "sales order", "ready to release", "released", "still blocking")
     for item in results:
         reasons = ", ".join(
             r["code"] + (f" ({r['scope']})" if r.get("scope") else "")
@@ -195,14 +203,14 @@ def holds_evaluate(
         )
         if "error" in item:
             reasons = f"error: {item['error']['code']}"
-        table.add_row(
+        rows.add_row(
             item["id"],
             item.get("sales_order", ""),
             "yes" if item["ready_to_release"] else "no",
             "yes" if item["released"] else "no",
             reasons,
         )
-    _out().print(table)
+    _out().print(rows)
     released = sum(1 for item in results if item["released"])
     _out().print(f"{len(results)} evaluated, {released} released")
 
@@ -228,14 +236,19 @@ def holds_force(
 
 
 @rules_app.command("list")
-def rules_list(legal_entity: Annotated[str, typer.Argument(help="legal entity")]) -> None:
+def rules_list(
+    legal_entity: Annotated[str, typer.Argument(help="legal entity")], as_json: AsJson = False
+) -> None:
     """The blocking and exclusion rules of a legal entity."""
     with runtime() as rt:
         items = setup.list_rules(rt, cli_actor(), legal_entity)
-    table = Table("id", "rule")
+    if as_json:
+        print_json(items)
+        return
+    rows = table("id", "rule")
     for rule in items:
-        table.add_row(rule["id"], rule["description"])
-    _out().print(table)
+        rows.add_row(rule["id"], rule["description"])
+    _out().print(rows)
 
 
 @rules_app.command("add")
@@ -294,20 +307,22 @@ def rules_remove(
     _out().print(f"removed {rule_id}")
 
 
-def _print_rows(header: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    table = Table(*header)
+def _print_rows(header: tuple[str, ...], rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    printed = table(*header)
     for row in rows:
-        table.add_row(*(str(row.get(column, "")) for column in header))
-    _out().print(table)
+        printed.add_row(*(str(row.get(column, "")) for column in header))
+    _out().print(printed)
 
 
 @setup_app.command("reasons")
-def setup_reasons(legal_entity: Annotated[str, typer.Argument()]) -> None:
+def setup_reasons(legal_entity: Annotated[str, typer.Argument()], as_json: AsJson = False) -> None:
     """List the reasons (hold, release, status)."""
     with runtime() as rt:
-        _print_rows(
-            ("id", "type", "description"), setup.list_reasons(rt, cli_actor(), legal_entity)
-        )
+        items = setup.list_reasons(rt, cli_actor(), legal_entity)
+    _print_rows(("id", "type", "description"), items, as_json)
 
 
 @setup_app.command("reason")
@@ -324,13 +339,11 @@ def setup_reason(
 
 
 @setup_app.command("statuses")
-def setup_statuses(legal_entity: Annotated[str, typer.Argument()]) -> None:
+def setup_statuses(legal_entity: Annotated[str, typer.Argument()], as_json: AsJson = False) -> None:
     """List the account statuses."""
     with runtime() as rt:
-        _print_rows(
-            ("id", "description", "on_hold"),
-            setup.list_account_statuses(rt, cli_actor(), legal_entity),
-        )
+        items = setup.list_account_statuses(rt, cli_actor(), legal_entity)
+    _print_rows(("id", "description", "on_hold"), items, as_json)
 
 
 @setup_app.command("status")
@@ -347,13 +360,13 @@ def setup_status(
 
 
 @setup_app.command("cm-groups")
-def setup_cm_groups(legal_entity: Annotated[str, typer.Argument()]) -> None:
+def setup_cm_groups(
+    legal_entity: Annotated[str, typer.Argument()], as_json: AsJson = False
+) -> None:
     """List the credit management groups."""
     with runtime() as rt:
-        _print_rows(
-            ("id", "description"),
-            setup.list_credit_management_groups(rt, cli_actor(), legal_entity),
-        )
+        items = setup.list_credit_management_groups(rt, cli_actor(), legal_entity)
+    _print_rows(("id", "description"), items, as_json)
 
 
 @setup_app.command("cm-group")
@@ -385,21 +398,27 @@ def setup_rank(
 def setup_ranks(
     legal_entity: Annotated[str, typer.Argument()],
     kind: Annotated[str, typer.Argument(help="payment_terms or settlement_discount")],
+    as_json: AsJson = False,
 ) -> None:
     """List the ranks of one kind."""
     with runtime() as rt:
-        _print_rows(("code", "rank"), setup.list_ranks(rt, cli_actor(), legal_entity, kind))
+        items = setup.list_ranks(rt, cli_actor(), legal_entity, kind)
+    _print_rows(("code", "rank"), items, as_json)
 
 
 @events_app.command("list")
 def events_list(
     after: Annotated[int, typer.Option(min=0, help="last event id already seen")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    as_json: AsJson = False,
 ) -> None:
     """Events after an id, oldest first."""
     with runtime() as rt:
         items, last = events.list_events(rt, cli_actor(), after_id=after, limit=limit)
-    _print_rows(("id", "type", "legal_entity", "key", "at"), items)
+    if as_json:
+        print_json({"items": items, "next_after": last})
+        return
+    _print_rows(("id", "type", "legal_entity", "key", "at"), items, False)
     _out().print(f"next: --after {last}")
 
 

@@ -18,11 +18,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from creditdesk.bootstrap import build_runtime, dispose
 from creditdesk.config import load_settings
 from creditdesk.entrypoints.cli.actor import cli_actor
+from creditdesk.entrypoints.cli.output import print_json, table
 from creditdesk.service_layer import bulk_import
 
 FORMATS = ("csv", "ndjson")
@@ -101,7 +101,7 @@ def import_documents(
         dispose(rt)
     summary = report.as_dict()
     if as_json:
-        out.print_json(json.dumps(summary))
+        print_json(summary)
         return
     rate = report.rows / report.seconds if report.seconds else 0.0
     out.print(
@@ -112,9 +112,9 @@ def import_documents(
     if report.by_type:
         out.print("accepted: " + ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_type.items())))
     if report.rejected:
-        table = Table("row", "type", "id", "reason")
+        rows = table("row", "type", "id", "reason")
         for item in report.rejected[:show_rejected]:
-            table.add_row(str(item.row), item.type, item.id, f"{item.message} ({item.code})")
-        out.print(table)
+            rows.add_row(str(item.row), item.type, item.id, f"{item.message} ({item.code})")
+        out.print(rows)
         if len(report.rejected) > show_rejected:
             out.print(f"… and {len(report.rejected) - show_rejected:,} more rejected rows")

@@ -14,9 +14,7 @@ from datetime import date
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from creditdesk.bootstrap import build_runtime, dispose
@@ -25,6 +23,13 @@ from creditdesk.domain.adjustments import DateMethod, RoundingForm, ValueType
 from creditdesk.domain.errors import CreditDeskError
 from creditdesk.domain.money import parse_money, parse_rate
 from creditdesk.entrypoints.cli.actor import cli_actor
+from creditdesk.entrypoints.cli.output import (
+    AsJson,
+    print_json,
+    stderr_console,
+    stdout_console,
+    table,
+)
 from creditdesk.service_layer import journals, scoring, statistics
 from creditdesk.service_layer.runtime import Runtime
 
@@ -32,8 +37,8 @@ journals_app = typer.Typer(help="Credit limit adjustment journals.", no_args_is_
 scoring_app = typer.Typer(help="Risk scoring.", no_args_is_help=True)
 statistics_app = typer.Typer(help="Balance statistics.", no_args_is_help=True)
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+out = stdout_console()
+err = stderr_console()
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -86,12 +91,12 @@ def _print_journal(body: dict[str, Any]) -> None:
     if not body["lines"]:
         out.print("no lines")
         return
-    table = Table("#", "target", "name", "current", "new limit", "expires / period")
+    rows = table("#", "target", "name", "current", "new limit", "expires / period")
     for line in body["lines"]:
         target = line["customer"] or f"group {line['credit_group']}"
         current = line["current_limit"]
         dates = line["new_expires_on"] or f"{line['from']}..{line['to']}"
-        table.add_row(
+        rows.add_row(
             str(line["line_no"]),
             target,
             line["name"],
@@ -99,7 +104,7 @@ def _print_journal(body: dict[str, Any]) -> None:
             f"{line['new_limit']['amount']} {line['new_limit']['currency']}",
             dates,
         )
-    out.print(table)
+    out.print(rows)
 
 
 @journals_app.command("create")
@@ -205,16 +210,21 @@ def journal_post(
 
 @journals_app.command("list")
 @handled
-def journal_list(legal_entity: Annotated[str, typer.Argument(help="legal entity")]) -> None:
+def journal_list(
+    legal_entity: Annotated[str, typer.Argument(help="legal entity")], as_json: AsJson = False
+) -> None:
     """List the journals of a legal entity."""
     with runtime() as rt:
         items = journals.list_journals(rt, cli_actor(), legal_entity, None, 1000)
-    table = Table("journal", "type", "status", "lines", "description")
+    if as_json:
+        print_json(items)
+        return
+    rows = table("journal", "type", "status", "lines", "description")
     for body in items:
-        table.add_row(
+        rows.add_row(
             body["id"], body["type"], body["status"], str(len(body["lines"])), body["description"]
         )
-    out.print(table)
+    out.print(rows)
 
 
 @journals_app.command("show")
@@ -222,10 +232,15 @@ def journal_list(legal_entity: Annotated[str, typer.Argument(help="legal entity"
 def journal_show(
     legal_entity: Annotated[str, typer.Argument(help="legal entity")],
     journal_id: Annotated[str, typer.Argument(help="journal number")],
+    as_json: AsJson = False,
 ) -> None:
     """Show a journal and its lines."""
     with runtime() as rt:
-        _print_journal(journals.get_journal(rt, cli_actor(), legal_entity, journal_id))
+        body = journals.get_journal(rt, cli_actor(), legal_entity, journal_id)
+    if as_json:
+        print_json(body)
+        return
+    _print_journal(body)
 
 
 @contextmanager

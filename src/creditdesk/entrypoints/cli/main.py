@@ -9,10 +9,11 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Annotated, ParamSpec, TypeVar
+from importlib import metadata
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,12 +23,13 @@ from creditdesk.domain.errors import CreditDeskError
 from creditdesk.domain.setup import Checkpoint
 from creditdesk.entrypoints.cli import aging as aging_cli
 from creditdesk.entrypoints.cli import credit as credit_cli
-from creditdesk.entrypoints.cli import importer
+from creditdesk.entrypoints.cli import importer, output
 from creditdesk.entrypoints.cli import lifecycle as lifecycle_cli
 from creditdesk.entrypoints.cli import maintenance as maintenance_cli
 from creditdesk.entrypoints.cli import scheduling as scheduling_cli
 from creditdesk.entrypoints.cli import workflows as workflows_cli
 from creditdesk.entrypoints.cli.actor import cli_actor
+from creditdesk.entrypoints.cli.output import AsJson, print_json, stderr_console, stdout_console
 from creditdesk.entrypoints.cli.users import user_app
 from creditdesk.service_layer import checks, tokens
 from creditdesk.service_layer.runtime import Runtime
@@ -46,8 +48,30 @@ app.add_typer(lifecycle_cli.scoring_app, name="scoring")
 app.add_typer(lifecycle_cli.statistics_app, name="statistics")
 app.add_typer(user_app, name="user")
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped at 80
+out = stdout_console()
+err = stderr_console()
+
+# `creditdesk check --fail-on-hold` exits with this when the order is held, so that a script
+# tells a hold from an error (1) and from a usage mistake (2)
+EXIT_ON_HOLD = 3
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"creditdesk {metadata.version('creditdesk')}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """creditdesk: customer credit management across legal entities."""
 
 
 def _settings() -> Settings:
@@ -59,7 +83,8 @@ def _runtime(settings: Settings) -> Runtime:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # escaped: a message quoting input or "creditdesk[postgres]" is text, not Rich markup
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -76,6 +101,12 @@ def handled(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except CreditDeskError as error:
             raise fail(f"{error} ({error.code})") from None
+        except ModuleNotFoundError as error:
+            if not (error.name or "").startswith("psycopg"):
+                raise
+            raise fail(
+                "PostgreSQL support is not installed: pip install 'creditdesk[postgres]'"
+            ) from None
         except OSError as error:
             raise fail(str(error)) from None
         except SQLAlchemyError as error:
@@ -102,33 +133,21 @@ def serve(
     ] = None,
 ) -> None:
     """Migrate the database to the latest schema and serve the API and web app."""
-    import uvicorn
-
+    from creditdesk.entrypoints.cli.serving import serve_forever  # uvicorn only when serving
     from creditdesk.entrypoints.observability import configure_logging
 
     settings = _settings()
     configure_logging(settings)
     if settings.migrate if migrate is None else migrate:
         upgrade_database(settings.database_url)
-    count = workers or settings.workers
-    bound_host, bound_port = host or settings.host, port or settings.port
-    # a log line, not a print: with JSON logs every line the process writes is JSON
-    logging.getLogger("creditdesk").info(
-        "creditdesk serving on http://%s:%s (%d process%s; API docs at /api/docs)",
-        bound_host,
-        bound_port,
-        count,
-        "es" if count > 1 else "",
-    )
-    uvicorn.run(
-        "creditdesk.entrypoints.asgi:app_factory",
-        factory=True,
-        host=bound_host,
-        port=bound_port,
-        workers=count,
-        log_level="warning",
-        log_config=None,  # logging is set up by configure_logging (JSON or text)
-        access_log=False,  # the app writes its own access line, with the request id
+    log = logging.getLogger("creditdesk")
+    # a log line, not a print: with JSON logs every line the process writes is JSON; it is
+    # written only once the port listens
+    serve_forever(
+        host or settings.host,
+        port or settings.port,
+        workers or settings.workers,
+        announce=lambda line: log.info("%s", line),
     )
 
 
@@ -166,6 +185,13 @@ def check(
     checkpoint: Annotated[Checkpoint, typer.Option(help="posting step")] = Checkpoint.CONFIRMATION,
     pro_forma: Annotated[bool, typer.Option("--pro-forma", help="a pro forma posting")] = False,
     as_of: Annotated[str | None, typer.Option(help="check date YYYY-MM-DD (default today)")] = None,
+    fail_on_hold: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-hold", help=f"exit with status {EXIT_ON_HOLD} when the order is held"
+        ),
+    ] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Run a credit check on a sales order and print the explained decision."""
     try:
@@ -182,13 +208,22 @@ def check(
         )
     finally:
         dispose(rt)
+    if as_json:
+        print_json(body)
+    else:
+        _print_decision(body)
+    if fail_on_hold and body["decision"] == "on_hold":
+        raise typer.Exit(EXIT_ON_HOLD)
+
+
+def _print_decision(body: dict[str, Any]) -> None:
     colour = {"passed": "green", "on_hold": "red", "not_checked": "yellow"}[body["decision"]]
     out.print(f"[bold {colour}]{body['decision']}[/]  {body['id']}", highlight=False)
     for reason in body["reasons"]:
         scope = f" ({reason['scope']})" if reason.get("scope") else ""
         out.print(f"  • {reason['code']}{scope}: {reason['message']}", highlight=False)
     if body["limits"]:
-        table = Table("scope", "limit", "exposure before", "order", "available", "ok")
+        table = output.table("scope", "limit", "exposure before", "order", "available", "ok")
         for line in body["limits"]:
             table.add_row(
                 line["scope"],
@@ -249,6 +284,7 @@ def token_create(
 @handled
 def token_list(
     all_tokens: Annotated[bool, typer.Option("--all", help="revoked tokens too")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """List the API tokens (never their secrets), with expiry and last use."""
     settings = _settings()
@@ -257,6 +293,9 @@ def token_list(
         rows = tokens.list_tokens(rt, cli_actor())
     finally:
         dispose(rt)
+    if as_json:
+        print_json([row for row in rows if all_tokens or not row["revoked"]])
+        return
     table = Table(  # ids are for `token revoke`: never cut
         Column("id", no_wrap=True),
         "name",

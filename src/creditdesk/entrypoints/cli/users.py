@@ -6,19 +6,24 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from creditdesk.bootstrap import build_runtime, dispose, upgrade_database
 from creditdesk.config import load_settings
 from creditdesk.domain.errors import CreditDeskError
 from creditdesk.entrypoints.cli.actor import cli_actor
+from creditdesk.entrypoints.cli.output import (
+    AsJson,
+    print_json,
+    stderr_console,
+    stdout_console,
+    table,
+)
 from creditdesk.service_layer import users
 from creditdesk.service_layer.runtime import Runtime
 
 user_app = typer.Typer(help="Web application users.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+out = stdout_console()
+err = stderr_console()
 
 
 @user_app.command("create")
@@ -72,7 +77,7 @@ def user_create(
 
 
 @user_app.command("list")
-def user_list() -> None:
+def user_list(as_json: AsJson = False) -> None:
     """List the web users."""
     settings = load_settings()
     rt = build_runtime(settings)
@@ -80,9 +85,12 @@ def user_list() -> None:
         rows = users.list_users(rt, cli_actor())
     finally:
         dispose(rt)
-    table = Table("username", "name", "role", "legal entities", "language", "disabled")
+    if as_json:
+        print_json(rows)
+        return
+    printed = table("username", "name", "role", "legal entities", "language", "disabled")
     for row in rows:
-        table.add_row(
+        printed.add_row(
             row["username"],
             row["display_name"],
             row["role"],
@@ -90,7 +98,7 @@ def user_list() -> None:
             row["language"] or "-",
             "yes" if row["disabled"] else "no",
         )
-    out.print(table)
+    out.print(printed)
 
 
 def _run(change: Callable[[Runtime], dict[str, Any]]) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from creditdesk.bootstrap import build_runtime, dispose
 from creditdesk.config import load_settings
+from creditdesk.entrypoints.cli.output import AsJson, print_json, table
 from creditdesk.service_layer import tokens, workflows
 from creditdesk.service_layer.auth import Principal
 from creditdesk.service_layer.runtime import Runtime
@@ -58,16 +58,23 @@ def _print_item(item: dict[str, Any]) -> None:
 
 
 @workflows_app.command("inbox")
-def inbox(token: TokenOption, mine: Annotated[bool, typer.Option("--mine")] = False) -> None:
+def inbox(
+    token: TokenOption,
+    mine: Annotated[bool, typer.Option("--mine")] = False,
+    as_json: AsJson = False,
+) -> None:
     """Items waiting for your approval (or your own submissions with --mine)."""
     from creditdesk.entrypoints.cli.main import out
 
     with acting(token) as (rt, actor):
         items = workflows.list_items(rt, actor, status=None if mine else "pending", mine=mine)
-    table = Table("item", "kind", "action", "subject", "amount", "status", "submitted by")
+    if as_json:
+        print_json(items)
+        return
+    rows = table("item", "kind", "action", "subject", "amount", "status", "submitted by")
     for item in items:
         amount = item["amount"]
-        table.add_row(
+        rows.add_row(
             item["id"],
             item["kind"],
             item["action"],
@@ -76,7 +83,7 @@ def inbox(token: TokenOption, mine: Annotated[bool, typer.Option("--mine")] = Fa
             item["status"],
             item["submitted_by"],
         )
-    out.print(table)
+    out.print(rows)
 
 
 @workflows_app.command("approve")
