@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from typing import Final
 
 from creditdesk.domain.errors import (
+    AmountOutOfRangeError,
     CurrencyMismatchError,
     InvalidAmountError,
     UnknownCurrencyError,
@@ -74,7 +75,31 @@ def currency(code: str) -> Currency:
         ) from None
 
 
-_AMOUNT_TEXT: Final = re.compile(r"[+-]?[0-9]{1,18}(\.[0-9]{1,18})?")
+_AMOUNT_TEXT: Final = re.compile(r"[+-]?[0-9]{1,40}(\.[0-9]{1,18})?")
+"""A plain decimal; whole parts longer than any amount can be are still read as numbers, so
+that they are refused as out of range rather than as malformed."""
+
+MAX_MINOR: Final = 2**63 - 1
+"""The largest number of minor units an amount or a running total may hold: a signed 64-bit
+integer, what a BIGINT column holds on PostgreSQL and an INTEGER on SQLite (which silently
+turns a larger sum into a float)."""
+
+
+def out_of_range(amount: object, code: str) -> AmountOutOfRangeError:
+    return AmountOutOfRangeError(
+        f"{amount} {code} is out of range: amounts and running totals must stay within "
+        f"{MAX_MINOR:,} minor units",
+        amount=str(amount)[:60],
+        currency=code,
+    )
+
+
+def check_minor(minor: int, cur: Currency) -> int:
+    """``minor`` when it fits the bound; else ``AmountOutOfRangeError`` (a running total in
+    minor units, checked before it is stored)."""
+    if -MAX_MINOR <= minor <= MAX_MINOR:
+        return minor
+    raise out_of_range(Decimal(minor).scaleb(-cur.exponent), cur.code)
 
 
 def _to_decimal(value: Decimal | int | str) -> Decimal:
@@ -103,12 +128,12 @@ class Money:
         amount = _to_decimal(self.amount)
         if not amount.is_finite():
             raise InvalidAmountError(f"{amount} is not a finite amount", amount=str(amount))
-        if amount.adjusted() > 17:
-            raise InvalidAmountError(f"{amount} is too large", amount=str(amount))
+        if abs(amount) > _MAX_AMOUNT[self.currency.exponent]:
+            raise out_of_range(amount, self.currency.code)
         try:
             exact = amount.quantize(self.currency.quantum, rounding=ROUNDING)
         except InvalidOperation:
-            raise InvalidAmountError(f"{amount} is too large", amount=str(amount)) from None
+            raise out_of_range(amount, self.currency.code) from None
         if exact != amount:
             raise InvalidAmountError(
                 f"{amount} has more decimals than {self.currency.code} allows "
@@ -203,8 +228,9 @@ class Money:
 # Money built from values that are exact in their currency by construction (a count of minor
 # units, the sum of two amounts of one currency) skips the checks of ``__post_init__``: the
 # hot path of a credit check makes a few dozen of them. Only the size is still checked.
-_MINOR_BOUND: Final = 10**18
+_MINOR_BOUND: Final = MAX_MINOR + 1
 _ZEROS: Final = {exponent: Decimal(0).scaleb(-exponent) for exponent in range(0, 5)}
+_MAX_AMOUNT: Final = {exponent: Decimal(MAX_MINOR).scaleb(-exponent) for exponent in range(0, 5)}
 
 
 def _exact(amount: Decimal, cur: Currency) -> Money:
@@ -216,8 +242,8 @@ def _exact(amount: Decimal, cur: Currency) -> Money:
 
 def _sum(amount: Decimal, cur: Currency) -> Money:
     """An exact result of adding or negating amounts of ``cur`` (same exponent, no rounding)."""
-    if amount.adjusted() > 17:
-        raise InvalidAmountError(f"{amount} is too large", amount=str(amount))
+    if abs(amount) > _MAX_AMOUNT[cur.exponent]:
+        raise out_of_range(amount, cur.code)
     return _exact(amount + 0, cur)  # + 0: no negative zero
 
 

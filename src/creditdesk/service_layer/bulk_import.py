@@ -39,6 +39,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any, Final, NamedTuple, Protocol
 
 from creditdesk.domain.errors import (
+    AmountOutOfRangeError,
     CreditDeskError,
     CurrencyMismatchError,
     DomainError,
@@ -49,7 +50,7 @@ from creditdesk.domain.errors import (
     OrderClosedError,
     OverappliedPaymentError,
 )
-from creditdesk.domain.money import CURRENCIES, Money
+from creditdesk.domain.money import CURRENCIES, MAX_MINOR, Money, check_minor
 from creditdesk.service_layer import documents
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.documents import (
@@ -131,6 +132,13 @@ class BulkDocumentStore(Protocol):
 
     def lock(self, customer_ids: Iterable[int]) -> dict[int, str | None]:
         """Lock the customers (and their groups); each customer's credit group."""
+        ...
+
+    def totals(
+        self, legal_entity: str, customer_ids: Iterable[int], groups: Iterable[str]
+    ) -> tuple[dict[ExposureKey, Totals], dict[GroupExposureKey, Totals]]:
+        """The stored running totals of the (locked) customers and of their groups in
+        ``legal_entity``: what the batch's deltas must stay within the bound with."""
         ...
 
     def invoices(self, legal_entity: str, ids: Iterable[str]) -> dict[str, BulkInvoice]: ...
@@ -564,11 +572,13 @@ def _minor(text: str, exponent: int) -> int | None:
     if not (0 < len(whole) <= 18 and whole.isascii() and whole.isdigit()):
         return None  # (ASCII characters that are digits: 0-9)
     if not dot:
-        return int(whole) * _SCALE[exponent]
-    places = len(decimals)
-    if not (0 < places <= exponent and decimals.isascii() and decimals.isdigit()):
-        return None
-    return int(whole + decimals) * _SCALE[exponent - places]
+        minor = int(whole) * _SCALE[exponent]
+    else:
+        places = len(decimals)
+        if not (0 < places <= exponent and decimals.isascii() and decimals.isdigit()):
+            return None
+        minor = int(whole + decimals) * _SCALE[exponent - places]
+    return minor if minor <= MAX_MINOR else None  # out of range: the reference path refuses
 
 
 def _money_json(minor: int, code: str, exponent: int) -> str:
@@ -867,8 +877,13 @@ class _Batch:
         payments: dict[str, str],
         slips: dict[str, str],
         orders: dict[str, BulkOrder],
+        stored_totals: tuple[dict[ExposureKey, Totals], dict[GroupExposureKey, Totals]] = (
+            {},
+            {},
+        ),
     ) -> None:
         self.le = legal_entity
+        self.stored_customer_totals, self.stored_group_totals = stored_totals
         self.customers = customers
         self.groups = groups
         self.invoices = invoices
@@ -903,6 +918,44 @@ class _Batch:
                 f"sales order {order_id} does not exist in {self.le}", sales_order=order_id
             )
         return found
+
+    def fits(self, customer_id: int, cur: str, balance: int, packed: int, open_: int) -> None:
+        """Raise ``AmountOutOfRangeError`` (changing nothing) when one document's change would
+        take a running total of the customer or of its group past ``MAX_MINOR``: the stored
+        total plus the batch's deltas so far plus this change. The batch's summed delta is
+        written as one value, so it is kept within the bound too."""
+        if not (balance or packed or open_):
+            return
+        change = (balance, packed, open_)
+        key = (customer_id, cur)
+        self._within(
+            self.stored_customer_totals.get(key), self.customer_totals.get(key), change, cur
+        )
+        group = self.groups.get(customer_id)
+        if group is not None:
+            group_key = (group, self.le, cur)
+            self._within(
+                self.stored_group_totals.get(group_key),
+                self.group_totals.get(group_key),
+                change,
+                cur,
+            )
+
+    @staticmethod
+    def _within(stored: Totals | None, pending: Totals | None, change: Totals, code: str) -> None:
+        """Each of the three totals, and the exposure they add up to in this currency (as the
+        adapter of the one-by-one use cases bounds them), stays within ``MAX_MINOR``."""
+        before = stored or (0, 0, 0)
+        summed = pending or (0, 0, 0)
+        deltas = [summed[i] + change[i] for i in range(3)]
+        totals = [before[i] + deltas[i] for i in range(3)]
+        if max(map(abs, [*deltas, *totals, sum(deltas), sum(totals)])) <= MAX_MINOR:
+            return
+        raise AmountOutOfRangeError(
+            f"this document would take a running {code} exposure total past "
+            f"{MAX_MINOR:,} minor units, the most a total can hold",
+            currency=code,
+        )
 
     def add(self, customer_id: int, cur: str, balance: int, packed: int, open_: int) -> None:
         """One document's change of the running totals (skipped when zero, as the use
@@ -945,6 +998,7 @@ class _Batch:
             return False
         customer_id = self.customer(account)
         packed = open_ = 0
+        consumed: BulkOrder | None = None  # the open order the invoice draws on
         if order_id is not None and kind == "invoice":
             order = self.order(order_id)
             if order.customer_id != customer_id:
@@ -958,12 +1012,15 @@ class _Batch:
             if order.status == "open":
                 from_packed = min(order.packed_minor, minor)
                 from_open = min(order.amount_minor, minor - from_packed)
-                order.packed_minor -= from_packed
-                order.amount_minor -= from_open
-                order.version += 1
-                self.changed(order_id, order)
                 packed, open_ = -from_packed, -from_open
+                consumed = order
         signed = minor if kind == "invoice" else -minor
+        self.fits(customer_id, cur, signed, packed, open_)
+        if consumed is not None and order_id is not None:
+            consumed.packed_minor += packed
+            consumed.amount_minor += open_
+            consumed.version += 1
+            self.changed(order_id, consumed)
         self.invoices[doc_id] = (customer_id, kind, signed, cur, digest, False)
         self.open[doc_id] = signed
         self.new_invoices.append((p, customer_id))
@@ -1005,6 +1062,7 @@ class _Batch:
                     invoice=invoice_id,
                 )
             after.append(open_minor - minor)
+        self.fits(customer_id, cur, -paid, 0, 0)
         for (invoice_id, minor), open_minor in zip(applies_to, after, strict=True):
             self.open[invoice_id] = open_minor
             if self.invoices[invoice_id][5]:
@@ -1025,9 +1083,10 @@ class _Batch:
         customer_id = self.customer(account)
         status = "cancelled" if p[8] == "cancelled" else "open"
         order = BulkOrder(customer_id, minor, 0, cur, status, digest, 1)
+        packed, open_ = order.counted
+        self.fits(customer_id, cur, 0, packed, open_)
         self.orders[doc_id] = order
         self.new_orders.append((p, customer_id, order))
-        packed, open_ = order.counted
         self.add(customer_id, cur, 0, packed, open_)
         return True
 
@@ -1047,6 +1106,9 @@ class _Batch:
             raise OrderClosedError(f"sales order {order_id} is cancelled")
         packed_before, open_before = order.counted
         from_open = min(order.amount_minor, minor)
+        check_minor(order.packed_minor + minor, CURRENCIES[cur])  # the order's delivered total
+        if order.status == "open":
+            self.fits(order.customer_id, cur, 0, minor, -from_open)
         order.amount_minor -= from_open
         order.packed_minor += minor
         order.version += 1
@@ -1132,6 +1194,9 @@ def _apply(
         ids.update(o.customer_id for o in orders.values())
         ids.update(i[0] for i in invoices.values())
         groups = bulk.lock(ids)
+        stored_totals = bulk.totals(
+            legal_entity, ids, sorted({g for g in groups.values() if g is not None})
+        )
         batch = _Batch(
             legal_entity,
             customers,
@@ -1140,6 +1205,7 @@ def _apply(
             bulk.payments(legal_entity, payment_ids),
             bulk.packing_slips(legal_entity, slip_ids),
             orders,
+            stored_totals,
         )
         outcome = _Outcome()
         accepted = outcome.accepted

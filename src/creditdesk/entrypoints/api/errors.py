@@ -49,6 +49,8 @@ _TITLES = {
     500: "Internal server error",
 }
 _OUR_CODES = {
+    "amount_out_of_range",
+    "invalid_id",
     "invalid_amount",
     "unknown_currency",
     "currency_mismatch",

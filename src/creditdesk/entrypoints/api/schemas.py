@@ -69,7 +69,7 @@ class Input(BaseModel):
 
 
 class MoneyIn(Input):
-    amount: StrictStr = Field(pattern=r"^[+-]?[0-9]{1,18}(\.[0-9]{1,18})?$", examples=["15000.00"])
+    amount: StrictStr = Field(pattern=r"^[+-]?[0-9]{1,40}(\.[0-9]{1,18})?$", examples=["15000.00"])
     currency: StrictStr = Field(min_length=3, max_length=3, examples=["EUR"])
     _money: Money = PrivateAttr()
 
