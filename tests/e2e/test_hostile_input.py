@@ -479,3 +479,27 @@ def test_a_group_whose_running_total_would_pass_the_bound_refuses_the_document(
     assert is_problem(response, 422)["code"] == "amount_out_of_range"
     assert snapshot(small) == before
     assert small.exposure("FI01", "C300") == before_other
+
+
+# --- row ids in queries ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["2147483648", "9223372036854775808", "9" * 40, "-1", "١٢", "1e3", "9223372036854775807x"],
+)
+@pytest.mark.parametrize("path", ["/events", "/audit-events"])
+def test_an_after_id_that_no_row_can_have_is_refused_with_422(
+    small: Api, path: str, after: str
+) -> None:
+    response = small.get(path, after=after)
+
+    is_problem(response, 422)
+
+
+@pytest.mark.parametrize("path", ["/events", "/audit-events"])
+def test_the_largest_row_id_as_after_answers_an_empty_page(small: Api, path: str) -> None:
+    response = small.get(path, after=str(2**31 - 1))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["items"] == []

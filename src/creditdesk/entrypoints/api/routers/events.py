@@ -7,7 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 from pydantic import Field, StrictBool, StrictStr
 
-from creditdesk.entrypoints.api.dependencies import LimitQuery, PrincipalDep, RuntimeDep
+from creditdesk.entrypoints.api.dependencies import (
+    MAX_ID_NUMBER,
+    LimitQuery,
+    PrincipalDep,
+    RuntimeDep,
+)
 from creditdesk.entrypoints.api.schemas import Input
 from creditdesk.service_layer import events
 
@@ -25,7 +30,9 @@ class WebhookIn(Input):
 def list_events(
     rt: RuntimeDep,
     actor: PrincipalDep,
-    after: int = Query(default=0, ge=0, description="the last event id already seen"),
+    after: int = Query(
+        default=0, ge=0, le=MAX_ID_NUMBER, description="the last event id already seen"
+    ),
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     """Hold events (placed, released, rejected, cancelled) after an id, oldest first.
