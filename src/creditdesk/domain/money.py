@@ -78,6 +78,9 @@ def currency(code: str) -> Currency:
 _AMOUNT_TEXT: Final = re.compile(r"[+-]?[0-9]{1,40}(\.[0-9]{1,18})?")
 """A plain decimal; whole parts longer than any amount can be are still read as numbers, so
 that they are refused as out of range rather than as malformed."""
+_NUMBER_TEXT: Final = re.compile(r"[+-]?[0-9]{1,18}(\.[0-9]{1,18})?")
+"""A rate, percentage, count of days: a plain decimal (no exponent, no NaN or Infinity, ASCII
+digits only), small enough for every place that stores or shows it."""
 
 MAX_MINOR: Final = 2**63 - 1
 """The largest number of minor units an amount or a running total may hold: a signed 64-bit
@@ -102,7 +105,7 @@ def check_minor(minor: int, cur: Currency) -> int:
     raise out_of_range(Decimal(minor).scaleb(-cur.exponent), cur.code)
 
 
-def _to_decimal(value: Decimal | int | str) -> Decimal:
+def _to_decimal(value: Decimal | int | str, pattern: re.Pattern[str] = _AMOUNT_TEXT) -> Decimal:
     if isinstance(value, (bool, float)):
         raise TypeError(f"money amounts must be Decimal, int or str, not {type(value).__name__}")
     if isinstance(value, Decimal):
@@ -110,7 +113,7 @@ def _to_decimal(value: Decimal | int | str) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
-        if not _AMOUNT_TEXT.fullmatch(value):
+        if not pattern.fullmatch(value):
             raise InvalidAmountError(
                 f"{value[:40]!r} is not an amount: write it as a plain decimal such as 1250.00",
                 amount=value[:40],
@@ -279,8 +282,9 @@ def percent_of(part: Money, whole: Money) -> Decimal | None:
 
 def parse_rate(value: str | Decimal | int) -> Decimal:
     """An exchange rate or percentage as an exact, finite Decimal (floats refused; the caller
-    checks the sign its use needs)."""
-    rate = _to_decimal(value)
+    checks the sign its use needs). The API, the web forms and the importer all read numbers
+    with it, so they refuse the same texts (exponents, NaN, Infinity, non-ASCII digits)."""
+    rate = _to_decimal(value, _NUMBER_TEXT)
     if not rate.is_finite():
         raise InvalidAmountError(f"{value!r} is not a number", amount=str(value))
     return rate
