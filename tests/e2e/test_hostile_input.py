@@ -503,3 +503,117 @@ def test_the_largest_row_id_as_after_answers_an_empty_page(small: Api, path: str
 
     assert response.status_code == 200, response.text
     assert response.json()["items"] == []
+
+
+# --- ids ------------------------------------------------------------------------------------
+
+BAD_IDS = {
+    "right-to-left override": "C\u202e001",
+    "zero-width space": "C\u200b100",
+    "byte-order mark": "\ufeffC100",
+    "no-break space": "C\u00a0100",
+    "5,000 characters": "C" * 5000,
+    "81 characters": "C" * 81,
+    "whitespace only": "   ",
+    "leading space": " C100",
+    "not NFC": "Cafe\u0301",
+    "replacement character": "C\ufffd",
+}
+
+
+@pytest.mark.parametrize("bad", BAD_IDS.values(), ids=BAD_IDS.keys())
+def test_an_id_that_is_not_visible_nfc_text_of_at_most_80_characters_is_refused_in_a_body(
+    small: Api, bad: str
+) -> None:
+    before = snapshot(small)
+
+    responses = [
+        small.post("/legal-entities/FI01/invoices", invoice(id=bad)),
+        small.post("/legal-entities/FI01/invoices", invoice(id="INV-3", sales_order=bad)),
+        small.post(
+            "/legal-entities/FI01/payments",
+            {"id": bad, "customer": "C100", "amount": m("1.00 EUR"), "date": "2026-11-01"},
+        ),
+        small.post(
+            "/legal-entities/FI01/packing-slips",
+            {"id": bad, "sales_order": "SO-1", "amount": m("1.00 EUR"), "date": "2026-11-01"},
+        ),
+    ]
+    trimmed = bad.strip() != bad and bad.strip()  # an import trims the spaces around a value
+    batch = None
+    if not trimmed:
+        batch = small.post(
+            "/legal-entities/FI01/documents:batch",
+            {"documents": [{"type": "invoice", **invoice(id=bad)}]},
+        )
+
+    for response in responses:
+        assert is_problem(response, 422)["code"] == "invalid_id", response.text
+    if batch is not None:
+        assert [r["code"] for r in batch.json()["rejections"]] == ["invalid_id"]
+    assert snapshot(small) == before
+
+
+@pytest.mark.parametrize("bad", BAD_IDS.values(), ids=BAD_IDS.keys())
+def test_an_id_that_is_not_visible_nfc_text_is_refused_in_a_path(small: Api, bad: str) -> None:
+    from urllib.parse import quote
+
+    before = snapshot(small)
+    path_id = quote(bad, safe="")
+
+    responses = [
+        small.put(f"/legal-entities/FI01/customers/{path_id}", {"name": "X"}),
+        small.put(f"/legal-entities/{path_id}", {"name": "X", "accounting_currency": "EUR"}),
+        small.put(
+            f"/credit-groups/{path_id}",
+            {"description": "G", "limit": m("1.00 EUR"), "limit_expires_on": "2027-12-31"},
+        ),
+        small.put(
+            f"/legal-entities/FI01/sales-orders/{path_id}",
+            {"customer": "C100", "amount": m("1.00 EUR")},
+        ),
+        small.get(f"/legal-entities/FI01/customers/{path_id}"),
+    ]
+
+    for response in responses:
+        assert is_problem(response, 422)["code"] == "invalid_id", response.text
+    assert snapshot(small) == before
+
+
+@pytest.mark.parametrize("raw", [b"C%FF", b"C%C3", b"C%ED%A0%80"])
+def test_invalid_utf_8_in_a_path_is_refused_rather_than_read_as_another_id(
+    small: Api, raw: bytes
+) -> None:
+    before = snapshot(small)
+
+    response = small.client.put(
+        "/api/v1/legal-entities/FI01/customers/" + raw.decode(),
+        json={"name": "X"},
+        headers={"Authorization": f"Bearer {small.token}"},
+    )
+
+    assert is_problem(response, 422)["code"] == "invalid_id"
+    assert snapshot(small) == before
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u3000"])
+def test_a_blank_customer_name_is_refused(small: Api, name: str) -> None:
+    before = snapshot(small)
+
+    responses = [
+        small.put("/legal-entities/FI01/customers/C100", {"name": name}),
+        small.put("/legal-entities/FI01/customers/C555", {"name": name}),
+    ]
+
+    for response in responses:
+        is_problem(response, 422)
+    assert small.get("/legal-entities/FI01/customers/C555").status_code == 404
+    assert snapshot(small) == before
+
+
+def test_ids_of_visible_unicode_with_inner_spaces_are_accepted(small: Api) -> None:
+    for account in ("Ö-100", "顧客 7", "C" * 40):
+        response = small.put(f"/legal-entities/FI01/customers/{account}", {"name": "Ok"})
+        assert response.status_code in (200, 201), response.text
+    response = small.post("/legal-entities/FI01/invoices", invoice(id="Å" * 80))
+    assert response.status_code == 201, response.text

@@ -96,6 +96,10 @@ class InvalidIdentifierError(DomainError):
     code = "invalid_id"
 
 
+class InvalidNameError(DomainError):
+    code = "invalid_name"
+
+
 class ConflictError(CreditDeskError):
     """The command clashes with the current state (HTTP 409)."""
 
