@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from creditdesk.domain.errors import (
     OrderClosedError,
     OverappliedPaymentError,
 )
+from creditdesk.domain.identifiers import check_id, is_id
 from creditdesk.domain.money import CURRENCIES, MAX_MINOR, Money, check_minor
 from creditdesk.service_layer import documents
 from creditdesk.service_layer.auth import Permission, Principal, authorize
@@ -76,6 +76,15 @@ from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
 
 DOCUMENT_TYPES = ("invoice", "credit_note", "payment", "sales_order", "packing_slip")
+
+
+class UnreadableRowError(DomainError):
+    """A row the reader could not turn into fields (not UTF-8, not JSON, nested too deeply, a
+    CSV field over the size limit): handed in as ``{"_error": "<why>"}``."""
+
+    code = "unreadable_row"
+
+
 DEFAULT_BATCH = 10_000
 
 Document = InvoiceInput | PaymentInput | SalesOrderInput | PackingSlipInput
@@ -459,11 +468,11 @@ def _reference_parse(index: int, row: Mapping[str, Any], legal_entity: str) -> P
     """Validate one row as the single-document use case would (raises a ``DomainError``)."""
     unreadable = row.get("_error")
     if isinstance(unreadable, str):
-        raise DomainError(unreadable)
+        raise UnreadableRowError(unreadable)
     kind = _text(row, "type")
     if kind not in DOCUMENT_TYPES:
         raise DomainError(f"type must be one of {', '.join(DOCUMENT_TYPES)}", field="type")
-    doc_id = _req(row, "id")
+    doc_id = check_id(_text(row, "id", required=False) or "", "the document id")
     if kind in ("invoice", "credit_note"):
         data = InvoiceInput(
             doc_id,
@@ -553,7 +562,6 @@ def _reference_parse(index: int, row: Mapping[str, Any], legal_entity: str) -> P
 # ":"))`` gives: keys in sorted order written out here, strings through the encoder json.dumps
 # uses (``encode_basestring_ascii``), amounts in the canonical form of ``str(Money.amount)``.
 
-_CONTROL: Final = re.compile(r"[\x00-\x1f]")  # what documents._check_id refuses in an id
 _EXPONENT: Final = {code: cur.exponent for code, cur in CURRENCIES.items()}
 _SCALE: Final[tuple[int, ...]] = tuple(10**n for n in range(19))
 _FLAGS: Final = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -811,7 +819,7 @@ def _fast(index: int, row: dict[str, Any], le_json: str) -> Record | None:
         return None
     kind = kind.strip()
     doc_id = doc_id.strip()
-    if not doc_id or len(doc_id) > 80 or _CONTROL.search(doc_id) is not None:
+    if not is_id(doc_id):  # the reference path refuses it with the reason
         return None
     if kind == "invoice" or kind == "credit_note":
         return _fast_invoice(index, kind, doc_id, row)
@@ -1277,9 +1285,13 @@ def import_documents(
     *,
     batch_size: int = DEFAULT_BATCH,
     progress: Callable[[int], None] | None = None,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Validate and store documents in batches; the summary of rows accepted (stored now),
-    unchanged (already stored with the same body) and rejected (with the reason)."""
+    unchanged (already stored with the same body) and rejected (with the reason).
+
+    A caller that passes ``report`` still has the summary of the batches stored so far when
+    something unexpected stops the import (each batch is its own transaction)."""
     authorize(actor, Permission.PUSH_DOCUMENTS, legal_entity)
     store = rt.bulk_documents
     if store is None:
@@ -1288,7 +1300,7 @@ def import_documents(
         raise DomainError("the batch size must be positive", batch_size=batch_size)
     with rt.uow(read_only=True) as uow:
         require_entity(uow, legal_entity)
-    report = ImportReport()
+    report = report if report is not None else ImportReport()
     began = time.perf_counter()
     le_json = _quote(legal_entity)
     batch: list[Record] = []
