@@ -636,3 +636,35 @@ def test_a_rule_stored_with_a_huge_value_still_shows_on_the_setup_page_and_can_b
 
     assert "The rule is deleted." in r.text
     assert stored["id"] not in [rule["id"] for rule in setup.list_rules(demo, SYSTEM, "FI01")]
+
+
+@pytest.mark.parametrize(
+    "new_limit", ["92 233 720 368 547 758,08", "9" * 25, "1e30", "NaN", "Infinity", "١٢٣"]
+)
+def test_the_journal_line_form_refuses_an_amount_the_api_refuses_and_adds_no_line(
+    client: TestClient, new_limit: str
+) -> None:
+    sign_in(client, "manager")
+    r = client.post(
+        "/journals/FI01",
+        data={"csrf_token": csrf_of(client, "/journals/FI01"), "type": "credit_limit"},
+        follow_redirects=True,
+    )
+    journal_path = str(r.url.path)
+
+    r = client.post(
+        f"{journal_path}/lines",
+        data={
+            "csrf_token": csrf_of(client, journal_path),
+            "target": "customer",
+            "account": "C400",
+            "new_limit": new_limit,
+            "currency": "EUR",
+            "new_expires_on": "2030-06-30",
+        },
+        follow_redirects=True,
+    )
+
+    assert r.status_code == 200, r.text
+    assert "The line is added." not in r.text
+    assert "C400" not in client.get(journal_path).text
