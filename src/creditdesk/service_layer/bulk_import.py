@@ -872,6 +872,9 @@ def _conflict(what: str, legal_entity: str, doc_id: str) -> DuplicateDocumentErr
     )
 
 
+_NO_TOTALS: Final[Totals] = (0, 0, 0)
+
+
 class _Batch:
     """In-memory state of one batch: documents stored before it, those it adds, the summed
     deltas of the running totals."""
@@ -953,11 +956,22 @@ class _Batch:
     def _within(stored: Totals | None, pending: Totals | None, change: Totals, code: str) -> None:
         """Each of the three totals, and the exposure they add up to in this currency (as the
         adapter of the one-by-one use cases bounds them), stays within ``MAX_MINOR``."""
-        before = stored or (0, 0, 0)
-        summed = pending or (0, 0, 0)
-        deltas = [summed[i] + change[i] for i in range(3)]
-        totals = [before[i] + deltas[i] for i in range(3)]
-        if max(map(abs, [*deltas, *totals, sum(deltas), sum(totals)])) <= MAX_MINOR:
+        b0, b1, b2 = stored or _NO_TOTALS
+        p0, p1, p2 = pending or _NO_TOTALS
+        c0, c1, c2 = change
+        d0, d1, d2 = p0 + c0, p1 + c1, p2 + c2  # the batch's summed deltas, written as one
+        t0, t1, t2 = b0 + d0, b1 + d1, b2 + d2  # the totals after this document
+        low, high = -MAX_MINOR, MAX_MINOR
+        if (
+            low <= d0 <= high
+            and low <= d1 <= high
+            and low <= d2 <= high
+            and low <= t0 <= high
+            and low <= t1 <= high
+            and low <= t2 <= high
+            and low <= d0 + d1 + d2 <= high
+            and low <= t0 + t1 + t2 <= high
+        ):
             return
         raise AmountOutOfRangeError(
             f"this document would take a running {code} exposure total past "
