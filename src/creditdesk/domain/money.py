@@ -245,7 +245,9 @@ def _exact(amount: Decimal, cur: Currency) -> Money:
 
 def _sum(amount: Decimal, cur: Currency) -> Money:
     """An exact result of adding or negating amounts of ``cur`` (same exponent, no rounding)."""
-    if abs(amount) > _MAX_AMOUNT[cur.exponent]:
+    # (an amount with fewer than 19 - exponent whole digits is under the bound: no Decimal
+    # comparison on the hot path of a credit check)
+    if amount.adjusted() >= 18 - cur.exponent and abs(amount) > _MAX_AMOUNT[cur.exponent]:
         raise out_of_range(amount, cur.code)
     return _exact(amount + 0, cur)  # + 0: no negative zero
 

@@ -386,3 +386,16 @@ def test_a_sum_or_a_count_of_minor_units_past_the_bound_is_out_of_range() -> Non
     with pytest.raises(AmountOutOfRangeError):
         Money.from_minor(2**63, half.currency)
     assert (half - half).is_zero
+
+
+@pytest.mark.parametrize("code", ["JPY", "EUR", "KWD"])
+def test_a_sum_one_minor_unit_past_the_bound_is_out_of_range(code: str) -> None:
+    cur = currency(code)
+    largest = Money.from_minor(2**63 - 1, cur)
+    one = Money.from_minor(1, cur)
+
+    assert (largest - one + one) == largest
+    with pytest.raises(AmountOutOfRangeError):
+        _ = largest + one
+    with pytest.raises(AmountOutOfRangeError):
+        _ = -largest - one
