@@ -114,3 +114,56 @@ def test_a_batch_needs_the_right_to_push_documents(fi: Api) -> None:
     r = batch(fi.as_token(token), DOCUMENTS)
 
     assert r.status_code == 403, r.text
+
+
+def _rows(count: int, prefix: str = "INV-2026-") -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "invoice",
+            "id": f"{prefix}{n:06d}",
+            "customer": "C200",
+            "amount": m("10.00 EUR"),
+            "invoice_date": "2026-10-01",
+            "due_date": "2026-10-31",
+        }
+        for n in range(count)
+    ]
+
+
+def test_a_batch_of_10000_typical_documents_fits_the_body_limit(fi: Api) -> None:
+    import json
+
+    documents = _rows(10_000)
+    assert len(json.dumps({"documents": documents})) > 1_000_000  # over the other requests'
+
+    response = batch(fi, documents)
+
+    assert response.status_code == 200, response.text[:500]
+    assert response.json()["accepted"] == 10_000
+
+
+def test_more_than_10000_documents_are_refused_whole_and_change_nothing(fi: Api) -> None:
+    before = fi.exposure("FI01", "C200")
+
+    response = batch(fi, _rows(10_001))
+
+    assert response.status_code == 422, response.text[:500]
+    assert fi.exposure("FI01", "C200") == before
+
+
+def test_a_batch_body_past_its_own_limit_is_refused_with_413(fi: Api) -> None:
+    padding = "x" * 9_000_000
+    response = fi.client.post(
+        "/api/v1/legal-entities/FI01/documents:batch",
+        content=b'{"documents": [], "padding": "' + padding.encode() + b'"}',
+        headers={"Authorization": f"Bearer {fi.token}", "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+    other = fi.client.post(
+        "/api/v1/legal-entities/FI01/invoices",
+        content=b'{"padding": "' + b"x" * 1_100_000 + b'"}',
+        headers={"Authorization": f"Bearer {fi.token}", "Content-Type": "application/json"},
+    )
+    assert other.status_code == 413  # the other requests keep their 1 MB

@@ -546,3 +546,128 @@ def test_a_password_hashed_with_other_settings_is_rehashed_at_sign_in(demo: Runt
         stored = uow.users.get("old")
     assert stored is not None
     assert "m=19456,t=2,p=1" in stored.password_hash
+
+
+def _rule_values(demo: Runtime) -> list[str | None]:
+    from creditdesk.service_layer import setup
+
+    return [rule.get("value") for rule in setup.list_rules(demo, SYSTEM, "FI01")]
+
+
+@pytest.mark.parametrize(
+    ("rule", "value_type", "value"),
+    [
+        ("days_overdue", "days", "1e30"),
+        ("days_overdue", "days", "Infinity"),
+        ("days_overdue", "days", "NaN"),
+        ("days_overdue", "days", "٤٥"),  # Arabic-Indic digits
+        ("credit_limit_used", "percent", "1e30"),
+        ("credit_limit_used", "percent", "-Infinity"),
+        ("credit_limit_used", "percent", "9" * 39),
+    ],
+)
+def test_the_rule_form_refuses_what_the_api_refuses_and_stores_nothing(
+    client: TestClient, demo: Runtime, rule: str, value_type: str, value: str
+) -> None:
+    sign_in(client, "manager")
+    before = _rule_values(demo)
+
+    r = client.post(
+        "/setup/FI01/rules",
+        data={
+            "csrf_token": csrf_of(client, "/setup/FI01"),
+            "rule": rule,
+            "kind": "blocking",
+            "valid_for": "all",
+            "value_type": value_type,
+            "value": value,
+        },
+        follow_redirects=True,
+    )
+
+    assert r.status_code == 200, r.text
+    assert "The rule is added." not in r.text
+    assert _rule_values(demo) == before
+    assert client.get("/setup/FI01").status_code == 200
+
+
+def test_the_rule_form_still_reads_a_decimal_comma(client: TestClient, demo: Runtime) -> None:
+    sign_in(client, "manager")
+
+    r = client.post(
+        "/setup/FI01/rules",
+        data={
+            "csrf_token": csrf_of(client, "/setup/FI01"),
+            "rule": "credit_limit_used",
+            "kind": "blocking",
+            "valid_for": "all",
+            "value_type": "percent",
+            "value": "92,5",
+        },
+        follow_redirects=True,
+    )
+
+    assert "The rule is added." in r.text, r.text
+    assert "92.5" in _rule_values(demo)
+
+
+def test_a_rule_stored_with_a_huge_value_still_shows_on_the_setup_page_and_can_be_deleted(
+    client: TestClient, demo: Runtime
+) -> None:
+    from decimal import Decimal
+
+    from creditdesk.service_layer import setup
+
+    # as an earlier version of the web form stored it
+    stored = setup.add_rule(
+        demo,
+        SYSTEM,
+        "FI01",
+        setup.RuleInput(
+            rule="days_overdue", kind="blocking", valid_for="all", value=Decimal("1e30")
+        ),
+    )
+    sign_in(client, "manager")
+
+    page = client.get("/setup/FI01")
+    assert page.status_code == 200, page.text
+    r = client.post(
+        f"/setup/FI01/rules/{stored['id']}/delete",
+        data={"csrf_token": csrf_of(client, "/setup/FI01")},
+        follow_redirects=True,
+    )
+
+    assert "The rule is deleted." in r.text
+    assert stored["id"] not in [rule["id"] for rule in setup.list_rules(demo, SYSTEM, "FI01")]
+
+
+@pytest.mark.parametrize(
+    "new_limit", ["92 233 720 368 547 758,08", "9" * 25, "1e30", "NaN", "Infinity", "١٢٣"]
+)
+def test_the_journal_line_form_refuses_an_amount_the_api_refuses_and_adds_no_line(
+    client: TestClient, new_limit: str
+) -> None:
+    sign_in(client, "manager")
+    r = client.post(
+        "/journals/FI01",
+        data={"csrf_token": csrf_of(client, "/journals/FI01"), "type": "credit_limit"},
+        follow_redirects=True,
+    )
+    journal_path = str(r.url.path)
+
+    r = client.post(
+        f"{journal_path}/lines",
+        data={
+            "csrf_token": csrf_of(client, journal_path),
+            "target": "customer",
+            "account": "C400",
+            "new_limit": new_limit,
+            "currency": "EUR",
+            "new_expires_on": "2030-06-30",
+        },
+        follow_redirects=True,
+    )
+
+    assert r.status_code == 200, r.text
+    assert "The line is added." not in r.text
+    assert "C400" not in client.get(journal_path).text

@@ -64,6 +64,14 @@ _ORDERS = (
     "SELECT id, customer_id, amount_minor, packed_minor, currency, status, body_hash, version "
     "FROM sales_orders WHERE legal_entity = {p} AND id IN ({keys})"
 )
+_CUSTOMER_TOTALS = (
+    "SELECT customer_id, currency, balance_minor, packing_slips_minor, open_orders_minor "
+    "FROM customer_exposure WHERE customer_id IN ({keys})"
+)
+_GROUP_TOTALS = (
+    "SELECT credit_group, legal_entity, currency, balance_minor, packing_slips_minor, "
+    "open_orders_minor FROM group_exposure WHERE legal_entity = {p} AND credit_group IN ({keys})"
+)
 # Row locks (PostgreSQL only): groups, then customers, each in key order.
 _LOCK_GROUPS = (
     select(t.credit_groups.c.id)
@@ -246,6 +254,20 @@ class SqlBulkDocuments:
         if locked != before:
             raise RetryableError("a customer's credit group changed meanwhile")
         return locked
+
+    def totals(
+        self, legal_entity: str, customer_ids: Iterable[int], groups: Iterable[str]
+    ) -> tuple[dict[ExposureKey, Totals], dict[GroupExposureKey, Totals]]:
+        """The stored running totals of the customers and of their groups (read after lock())."""
+        customers: dict[ExposureKey, Totals] = {
+            (cid, cur): (b, p, o)
+            for cid, cur, b, p, o in self._many(_CUSTOMER_TOTALS, (), customer_ids)
+        }
+        group_totals: dict[GroupExposureKey, Totals] = {
+            (g, gle, cur): (b, p, o)
+            for g, gle, cur, b, p, o in self._many(_GROUP_TOTALS, (legal_entity,), groups)
+        }
+        return customers, group_totals
 
     def invoices(self, legal_entity: str, ids: Iterable[str]) -> dict[str, BulkInvoice]:
         return {

@@ -29,11 +29,12 @@ from sqlalchemy.exc import DBAPIError
 
 from creditdesk.adapters import tables as t
 from creditdesk.domain.customers import CreditProfile, Customer
+from creditdesk.domain.errors import AmountOutOfRangeError
 from creditdesk.domain.exposure import ExposureBucket, ExposureDelta
 from creditdesk.domain.groups import CreditGroup
 from creditdesk.domain.holds import Hold, HoldReason, HoldStatus
 from creditdesk.domain.limits import LimitScope
-from creditdesk.domain.money import Money, currency
+from creditdesk.domain.money import MAX_MINOR, Money, check_minor, currency
 from creditdesk.domain.rules import (
     BlockingRule,
     Reason,
@@ -528,17 +529,57 @@ _CUSTOMER_EXPOSURE = _Sql(
     "SELECT currency, balance_minor, packing_slips_minor, open_orders_minor "
     "FROM customer_exposure WHERE customer_id = :customer_id"
 )
+# The running totals only move while each, and the exposure they add up to in their currency,
+# stays within 64-bit minor units: the bounds of the current values are computed in Python
+# (``_bounded``), so the database never computes a value past the bound (PostgreSQL would
+# fail, SQLite would silently turn it into a float). Packing slips and open orders are never
+# negative and the balance is at least -MAX_MINOR, so the sum below cannot overflow either.
+_WITHIN = (
+    "AND balance_minor BETWEEN :balance_lo AND :balance_hi "
+    "AND packing_slips_minor BETWEEN :packing_slips_lo AND :packing_slips_hi "
+    "AND open_orders_minor BETWEEN :open_orders_lo AND :open_orders_hi "
+    "AND balance_minor + packing_slips_minor + open_orders_minor BETWEEN :total_lo AND :total_hi"
+)
 _CUSTOMER_EXPOSURE_ADD = _Sql(
     "UPDATE customer_exposure SET balance_minor = balance_minor + :balance, "
     "packing_slips_minor = packing_slips_minor + :packing_slips, "
     "open_orders_minor = open_orders_minor + :open_orders "
-    "WHERE customer_id = :customer_id AND currency = :currency"
+    f"WHERE customer_id = :customer_id AND currency = :currency {_WITHIN}"
+)
+_CUSTOMER_EXPOSURE_ROW = _Sql(
+    "SELECT 1 FROM customer_exposure WHERE customer_id = :customer_id AND currency = :currency"
 )
 _CUSTOMER_EXPOSURE_NEW = _Sql(
     "INSERT INTO customer_exposure "
     "(customer_id, currency, balance_minor, packing_slips_minor, open_orders_minor) "
     "VALUES (:customer_id, :currency, :balance, :packing_slips, :open_orders)"
 )
+
+
+def _bounded(params: dict[str, Any], delta: ExposureDelta) -> dict[str, Any]:
+    """``params`` with, for each running total, the range its current value must be in for the
+    sum with the delta to stay within ``MAX_MINOR`` (the new row's values, the deltas
+    themselves, are checked here too)."""
+    bounded = dict(params)
+    for name, change in (
+        ("balance", delta.balance),
+        ("packing_slips", delta.packing_slips),
+        ("open_orders", delta.open_orders),
+        ("total", delta.balance + delta.packing_slips + delta.open_orders),
+    ):
+        check_minor(change, delta.currency)
+        bounded[f"{name}_lo"] = max(-MAX_MINOR, -MAX_MINOR - change)
+        bounded[f"{name}_hi"] = min(MAX_MINOR, MAX_MINOR - change)
+    return bounded
+
+
+def _past_the_bound(delta: ExposureDelta) -> AmountOutOfRangeError:
+    """The running total exists and the delta would take it out of range."""
+    return AmountOutOfRangeError(
+        f"this document would take a running {delta.currency.code} exposure total past "
+        f"{MAX_MINOR:,} minor units, the most a total can hold",
+        currency=delta.currency.code,
+    )
 
 
 class SqlCustomerRepository(_Repo):
@@ -635,7 +676,9 @@ class SqlCustomerRepository(_Repo):
             "packing_slips": delta.packing_slips,
             "open_orders": delta.open_orders,
         }
-        if _CUSTOMER_EXPOSURE_ADD.execute(self.conn, params) == 0:
+        if _CUSTOMER_EXPOSURE_ADD.execute(self.conn, _bounded(params, delta)) == 0:
+            if _CUSTOMER_EXPOSURE_ROW.all(self.conn, params):
+                raise _past_the_bound(delta)
             _CUSTOMER_EXPOSURE_NEW.execute(self.conn, params)
 
 
@@ -658,7 +701,11 @@ _GROUP_EXPOSURE_ADD = _Sql(
     "packing_slips_minor = packing_slips_minor + :packing_slips, "
     "open_orders_minor = open_orders_minor + :open_orders "
     "WHERE credit_group = :credit_group AND legal_entity = :legal_entity "
-    "AND currency = :currency"
+    f"AND currency = :currency {_WITHIN}"
+)
+_GROUP_EXPOSURE_ROW = _Sql(
+    "SELECT 1 FROM group_exposure WHERE credit_group = :credit_group "
+    "AND legal_entity = :legal_entity AND currency = :currency"
 )
 _GROUP_EXPOSURE_NEW = _Sql(
     "INSERT INTO group_exposure (credit_group, legal_entity, currency, balance_minor, "
@@ -731,7 +778,9 @@ class SqlCreditGroupRepository(_Repo):
             "packing_slips": delta.packing_slips,
             "open_orders": delta.open_orders,
         }
-        if _GROUP_EXPOSURE_ADD.execute(self.conn, params) == 0:
+        if _GROUP_EXPOSURE_ADD.execute(self.conn, _bounded(params, delta)) == 0:
+            if _GROUP_EXPOSURE_ROW.all(self.conn, params):
+                raise _past_the_bound(delta)
             _GROUP_EXPOSURE_NEW.execute(self.conn, params)
 
 

@@ -39,6 +39,13 @@ class InvalidAmountError(DomainError):
     code = "invalid_amount"
 
 
+class AmountOutOfRangeError(InvalidAmountError):
+    """An amount, or a running total it would change, does not fit 64-bit minor units: the
+    most any stored amount or total can hold on every database engine."""
+
+    code = "amount_out_of_range"
+
+
 class UnknownCurrencyError(DomainError):
     code = "unknown_currency"
 
@@ -92,7 +99,11 @@ class UnknownReasonError(DomainError):
 
 
 class InvalidIdentifierError(DomainError):
-    code = "invalid_identifier"
+    code = "invalid_id"
+
+
+class InvalidNameError(DomainError):
+    code = "invalid_name"
 
 
 class ConflictError(CreditDeskError):

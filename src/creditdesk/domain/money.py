@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from typing import Final
 
 from creditdesk.domain.errors import (
+    AmountOutOfRangeError,
     CurrencyMismatchError,
     InvalidAmountError,
     UnknownCurrencyError,
@@ -83,10 +84,37 @@ def currency(code: str) -> Currency:
         ) from None
 
 
-_AMOUNT_TEXT: Final = re.compile(r"[+-]?[0-9]{1,18}(\.[0-9]{1,18})?")
+_AMOUNT_TEXT: Final = re.compile(r"[+-]?[0-9]{1,40}(\.[0-9]{1,18})?")
+"""A plain decimal; whole parts longer than any amount can be are still read as numbers, so
+that they are refused as out of range rather than as malformed."""
+_NUMBER_TEXT: Final = re.compile(r"[+-]?[0-9]{1,18}(\.[0-9]{1,18})?")
+"""A rate, percentage, count of days: a plain decimal (no exponent, no NaN or Infinity, ASCII
+digits only), small enough for every place that stores or shows it."""
+
+MAX_MINOR: Final = 2**63 - 1
+"""The largest number of minor units an amount or a running total may hold: a signed 64-bit
+integer, what a BIGINT column holds on PostgreSQL and an INTEGER on SQLite (which silently
+turns a larger sum into a float)."""
 
 
-def _to_decimal(value: Decimal | int | str) -> Decimal:
+def out_of_range(amount: object, code: str) -> AmountOutOfRangeError:
+    return AmountOutOfRangeError(
+        f"{amount} {code} is out of range: amounts and running totals must stay within "
+        f"{MAX_MINOR:,} minor units",
+        amount=str(amount)[:60],
+        currency=code,
+    )
+
+
+def check_minor(minor: int, cur: Currency) -> int:
+    """``minor`` when it fits the bound; else ``AmountOutOfRangeError`` (a running total in
+    minor units, checked before it is stored)."""
+    if -MAX_MINOR <= minor <= MAX_MINOR:
+        return minor
+    raise out_of_range(Decimal(minor).scaleb(-cur.exponent), cur.code)
+
+
+def _to_decimal(value: Decimal | int | str, pattern: re.Pattern[str] = _AMOUNT_TEXT) -> Decimal:
     if isinstance(value, (bool, float)):
         raise TypeError(f"money amounts must be Decimal, int or str, not {type(value).__name__}")
     if isinstance(value, Decimal):
@@ -94,7 +122,7 @@ def _to_decimal(value: Decimal | int | str) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
-        if not _AMOUNT_TEXT.fullmatch(value):
+        if not pattern.fullmatch(value):
             raise InvalidAmountError(
                 f"{value[:40]!r} is not an amount: write it as a plain decimal such as 1250.00",
                 amount=value[:40],
@@ -112,12 +140,12 @@ class Money:
         amount = _to_decimal(self.amount)
         if not amount.is_finite():
             raise InvalidAmountError(f"{amount} is not a finite amount", amount=str(amount))
-        if amount.adjusted() > 17:
-            raise InvalidAmountError(f"{amount} is too large", amount=str(amount))
+        if abs(amount) > _MAX_AMOUNT[self.currency.exponent]:
+            raise out_of_range(amount, self.currency.code)
         try:
             exact = amount.quantize(self.currency.quantum, rounding=ROUNDING)
         except InvalidOperation:
-            raise InvalidAmountError(f"{amount} is too large", amount=str(amount)) from None
+            raise out_of_range(amount, self.currency.code) from None
         if exact != amount:
             raise InvalidAmountError(
                 f"{amount} has more decimals than {self.currency.code} allows "
@@ -212,8 +240,9 @@ class Money:
 # Money built from values that are exact in their currency by construction (a count of minor
 # units, the sum of two amounts of one currency) skips the checks of ``__post_init__``: the
 # hot path of a credit check makes a few dozen of them. Only the size is still checked.
-_MINOR_BOUND: Final = 10**18
+_MINOR_BOUND: Final = MAX_MINOR + 1
 _ZEROS: Final = {exponent: Decimal(0).scaleb(-exponent) for exponent in range(0, 5)}
+_MAX_AMOUNT: Final = {exponent: Decimal(MAX_MINOR).scaleb(-exponent) for exponent in range(0, 5)}
 
 
 def _exact(amount: Decimal, cur: Currency) -> Money:
@@ -225,8 +254,10 @@ def _exact(amount: Decimal, cur: Currency) -> Money:
 
 def _sum(amount: Decimal, cur: Currency) -> Money:
     """An exact result of adding or negating amounts of ``cur`` (same exponent, no rounding)."""
-    if amount.adjusted() > 17:
-        raise InvalidAmountError(f"{amount} is too large", amount=str(amount))
+    # (an amount with fewer than 19 - exponent whole digits is under the bound: no Decimal
+    # comparison on the hot path of a credit check)
+    if amount.adjusted() >= 18 - cur.exponent and abs(amount) > _MAX_AMOUNT[cur.exponent]:
+        raise out_of_range(amount, cur.code)
     return _exact(amount + 0, cur)  # + 0: no negative zero
 
 
@@ -262,8 +293,9 @@ def percent_of(part: Money, whole: Money) -> Decimal | None:
 
 def parse_rate(value: str | Decimal | int) -> Decimal:
     """An exchange rate or percentage as an exact, finite Decimal (floats refused; the caller
-    checks the sign its use needs)."""
-    rate = _to_decimal(value)
+    checks the sign its use needs). The API, the web forms and the importer all read numbers
+    with it, so they refuse the same texts (exponents, NaN, Infinity, non-ASCII digits)."""
+    rate = _to_decimal(value, _NUMBER_TEXT)
     if not rate.is_finite():
         raise InvalidAmountError(f"{value!r} is not a number", amount=str(value))
     return rate

@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any, Final, NamedTuple, Protocol
 
 from creditdesk.domain.errors import (
+    AmountOutOfRangeError,
     CreditDeskError,
     CurrencyMismatchError,
     DomainError,
@@ -49,7 +49,8 @@ from creditdesk.domain.errors import (
     OrderClosedError,
     OverappliedPaymentError,
 )
-from creditdesk.domain.money import CURRENCIES, Money
+from creditdesk.domain.identifiers import check_id, is_id
+from creditdesk.domain.money import CURRENCIES, MAX_MINOR, Money, check_minor
 from creditdesk.service_layer import documents
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.documents import (
@@ -75,6 +76,15 @@ from creditdesk.service_layer.runtime import Runtime
 from creditdesk.service_layer.setup import require_entity
 
 DOCUMENT_TYPES = ("invoice", "credit_note", "payment", "sales_order", "packing_slip")
+
+
+class UnreadableRowError(DomainError):
+    """A row the reader could not turn into fields (not UTF-8, not JSON, nested too deeply, a
+    CSV field over the size limit): handed in as ``{"_error": "<why>"}``."""
+
+    code = "unreadable_row"
+
+
 DEFAULT_BATCH = 10_000
 
 Document = InvoiceInput | PaymentInput | SalesOrderInput | PackingSlipInput
@@ -131,6 +141,13 @@ class BulkDocumentStore(Protocol):
 
     def lock(self, customer_ids: Iterable[int]) -> dict[int, str | None]:
         """Lock the customers (and their groups); each customer's credit group."""
+        ...
+
+    def totals(
+        self, legal_entity: str, customer_ids: Iterable[int], groups: Iterable[str]
+    ) -> tuple[dict[ExposureKey, Totals], dict[GroupExposureKey, Totals]]:
+        """The stored running totals of the (locked) customers and of their groups in
+        ``legal_entity``: what the batch's deltas must stay within the bound with."""
         ...
 
     def invoices(self, legal_entity: str, ids: Iterable[str]) -> dict[str, BulkInvoice]: ...
@@ -451,11 +468,11 @@ def _reference_parse(index: int, row: Mapping[str, Any], legal_entity: str) -> P
     """Validate one row as the single-document use case would (raises a ``DomainError``)."""
     unreadable = row.get("_error")
     if isinstance(unreadable, str):
-        raise DomainError(unreadable)
+        raise UnreadableRowError(unreadable)
     kind = _text(row, "type")
     if kind not in DOCUMENT_TYPES:
         raise DomainError(f"type must be one of {', '.join(DOCUMENT_TYPES)}", field="type")
-    doc_id = _req(row, "id")
+    doc_id = check_id(_text(row, "id", required=False) or "", "the document id")
     if kind in ("invoice", "credit_note"):
         data = InvoiceInput(
             doc_id,
@@ -545,7 +562,6 @@ def _reference_parse(index: int, row: Mapping[str, Any], legal_entity: str) -> P
 # ":"))`` gives: keys in sorted order written out here, strings through the encoder json.dumps
 # uses (``encode_basestring_ascii``), amounts in the canonical form of ``str(Money.amount)``.
 
-_CONTROL: Final = re.compile(r"[\x00-\x1f]")  # what documents._check_id refuses in an id
 _EXPONENT: Final = {code: cur.exponent for code, cur in CURRENCIES.items()}
 _SCALE: Final[tuple[int, ...]] = tuple(10**n for n in range(19))
 _FLAGS: Final = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -564,11 +580,13 @@ def _minor(text: str, exponent: int) -> int | None:
     if not (0 < len(whole) <= 18 and whole.isascii() and whole.isdigit()):
         return None  # (ASCII characters that are digits: 0-9)
     if not dot:
-        return int(whole) * _SCALE[exponent]
-    places = len(decimals)
-    if not (0 < places <= exponent and decimals.isascii() and decimals.isdigit()):
-        return None
-    return int(whole + decimals) * _SCALE[exponent - places]
+        minor = int(whole) * _SCALE[exponent]
+    else:
+        places = len(decimals)
+        if not (0 < places <= exponent and decimals.isascii() and decimals.isdigit()):
+            return None
+        minor = int(whole + decimals) * _SCALE[exponent - places]
+    return minor if minor <= MAX_MINOR else None  # out of range: the reference path refuses
 
 
 def _money_json(minor: int, code: str, exponent: int) -> str:
@@ -801,7 +819,7 @@ def _fast(index: int, row: dict[str, Any], le_json: str) -> Record | None:
         return None
     kind = kind.strip()
     doc_id = doc_id.strip()
-    if not doc_id or len(doc_id) > 80 or _CONTROL.search(doc_id) is not None:
+    if not is_id(doc_id):  # the reference path refuses it with the reason
         return None
     if kind == "invoice" or kind == "credit_note":
         return _fast_invoice(index, kind, doc_id, row)
@@ -854,6 +872,9 @@ def _conflict(what: str, legal_entity: str, doc_id: str) -> DuplicateDocumentErr
     )
 
 
+_NO_TOTALS: Final[Totals] = (0, 0, 0)
+
+
 class _Batch:
     """In-memory state of one batch: documents stored before it, those it adds, the summed
     deltas of the running totals."""
@@ -867,8 +888,13 @@ class _Batch:
         payments: dict[str, str],
         slips: dict[str, str],
         orders: dict[str, BulkOrder],
+        stored_totals: tuple[dict[ExposureKey, Totals], dict[GroupExposureKey, Totals]] = (
+            {},
+            {},
+        ),
     ) -> None:
         self.le = legal_entity
+        self.stored_customer_totals, self.stored_group_totals = stored_totals
         self.customers = customers
         self.groups = groups
         self.invoices = invoices
@@ -903,6 +929,55 @@ class _Batch:
                 f"sales order {order_id} does not exist in {self.le}", sales_order=order_id
             )
         return found
+
+    def fits(self, customer_id: int, cur: str, balance: int, packed: int, open_: int) -> None:
+        """Raise ``AmountOutOfRangeError`` (changing nothing) when one document's change would
+        take a running total of the customer or of its group past ``MAX_MINOR``: the stored
+        total plus the batch's deltas so far plus this change. The batch's summed delta is
+        written as one value, so it is kept within the bound too."""
+        if not (balance or packed or open_):
+            return
+        change = (balance, packed, open_)
+        key = (customer_id, cur)
+        self._within(
+            self.stored_customer_totals.get(key), self.customer_totals.get(key), change, cur
+        )
+        group = self.groups.get(customer_id)
+        if group is not None:
+            group_key = (group, self.le, cur)
+            self._within(
+                self.stored_group_totals.get(group_key),
+                self.group_totals.get(group_key),
+                change,
+                cur,
+            )
+
+    @staticmethod
+    def _within(stored: Totals | None, pending: Totals | None, change: Totals, code: str) -> None:
+        """Each of the three totals, and the exposure they add up to in this currency (as the
+        adapter of the one-by-one use cases bounds them), stays within ``MAX_MINOR``."""
+        b0, b1, b2 = stored or _NO_TOTALS
+        p0, p1, p2 = pending or _NO_TOTALS
+        c0, c1, c2 = change
+        d0, d1, d2 = p0 + c0, p1 + c1, p2 + c2  # the batch's summed deltas, written as one
+        t0, t1, t2 = b0 + d0, b1 + d1, b2 + d2  # the totals after this document
+        low, high = -MAX_MINOR, MAX_MINOR
+        if (
+            low <= d0 <= high
+            and low <= d1 <= high
+            and low <= d2 <= high
+            and low <= t0 <= high
+            and low <= t1 <= high
+            and low <= t2 <= high
+            and low <= d0 + d1 + d2 <= high
+            and low <= t0 + t1 + t2 <= high
+        ):
+            return
+        raise AmountOutOfRangeError(
+            f"this document would take a running {code} exposure total past "
+            f"{MAX_MINOR:,} minor units, the most a total can hold",
+            currency=code,
+        )
 
     def add(self, customer_id: int, cur: str, balance: int, packed: int, open_: int) -> None:
         """One document's change of the running totals (skipped when zero, as the use
@@ -945,6 +1020,7 @@ class _Batch:
             return False
         customer_id = self.customer(account)
         packed = open_ = 0
+        consumed: BulkOrder | None = None  # the open order the invoice draws on
         if order_id is not None and kind == "invoice":
             order = self.order(order_id)
             if order.customer_id != customer_id:
@@ -958,12 +1034,15 @@ class _Batch:
             if order.status == "open":
                 from_packed = min(order.packed_minor, minor)
                 from_open = min(order.amount_minor, minor - from_packed)
-                order.packed_minor -= from_packed
-                order.amount_minor -= from_open
-                order.version += 1
-                self.changed(order_id, order)
                 packed, open_ = -from_packed, -from_open
+                consumed = order
         signed = minor if kind == "invoice" else -minor
+        self.fits(customer_id, cur, signed, packed, open_)
+        if consumed is not None and order_id is not None:
+            consumed.packed_minor += packed
+            consumed.amount_minor += open_
+            consumed.version += 1
+            self.changed(order_id, consumed)
         self.invoices[doc_id] = (customer_id, kind, signed, cur, digest, False)
         self.open[doc_id] = signed
         self.new_invoices.append((p, customer_id))
@@ -1005,6 +1084,7 @@ class _Batch:
                     invoice=invoice_id,
                 )
             after.append(open_minor - minor)
+        self.fits(customer_id, cur, -paid, 0, 0)
         for (invoice_id, minor), open_minor in zip(applies_to, after, strict=True):
             self.open[invoice_id] = open_minor
             if self.invoices[invoice_id][5]:
@@ -1025,9 +1105,10 @@ class _Batch:
         customer_id = self.customer(account)
         status = "cancelled" if p[8] == "cancelled" else "open"
         order = BulkOrder(customer_id, minor, 0, cur, status, digest, 1)
+        packed, open_ = order.counted
+        self.fits(customer_id, cur, 0, packed, open_)
         self.orders[doc_id] = order
         self.new_orders.append((p, customer_id, order))
-        packed, open_ = order.counted
         self.add(customer_id, cur, 0, packed, open_)
         return True
 
@@ -1047,6 +1128,9 @@ class _Batch:
             raise OrderClosedError(f"sales order {order_id} is cancelled")
         packed_before, open_before = order.counted
         from_open = min(order.amount_minor, minor)
+        check_minor(order.packed_minor + minor, CURRENCIES[cur])  # the order's delivered total
+        if order.status == "open":
+            self.fits(order.customer_id, cur, 0, minor, -from_open)
         order.amount_minor -= from_open
         order.packed_minor += minor
         order.version += 1
@@ -1132,6 +1216,9 @@ def _apply(
         ids.update(o.customer_id for o in orders.values())
         ids.update(i[0] for i in invoices.values())
         groups = bulk.lock(ids)
+        stored_totals = bulk.totals(
+            legal_entity, ids, sorted({g for g in groups.values() if g is not None})
+        )
         batch = _Batch(
             legal_entity,
             customers,
@@ -1140,6 +1227,7 @@ def _apply(
             bulk.payments(legal_entity, payment_ids),
             bulk.packing_slips(legal_entity, slip_ids),
             orders,
+            stored_totals,
         )
         outcome = _Outcome()
         accepted = outcome.accepted
@@ -1211,9 +1299,13 @@ def import_documents(
     *,
     batch_size: int = DEFAULT_BATCH,
     progress: Callable[[int], None] | None = None,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Validate and store documents in batches; the summary of rows accepted (stored now),
-    unchanged (already stored with the same body) and rejected (with the reason)."""
+    unchanged (already stored with the same body) and rejected (with the reason).
+
+    A caller that passes ``report`` still has the summary of the batches stored so far when
+    something unexpected stops the import (each batch is its own transaction)."""
     authorize(actor, Permission.PUSH_DOCUMENTS, legal_entity)
     store = rt.bulk_documents
     if store is None:
@@ -1222,7 +1314,7 @@ def import_documents(
         raise DomainError("the batch size must be positive", batch_size=batch_size)
     with rt.uow(read_only=True) as uow:
         require_entity(uow, legal_entity)
-    report = ImportReport()
+    report = report if report is not None else ImportReport()
     began = time.perf_counter()
     le_json = _quote(legal_entity)
     batch: list[Record] = []

@@ -8,10 +8,12 @@ from typing import Any
 from creditdesk.domain.customers import CreditProfile, Customer
 from creditdesk.domain.errors import (
     DomainError,
+    InvalidNameError,
     ManualLimitEditDisabledError,
     UnknownAccountStatusError,
 )
 from creditdesk.domain.exposure import ExposureDelta
+from creditdesk.domain.identifiers import ACCOUNT_LENGTH, check_id
 from creditdesk.domain.money import Currency, currency
 from creditdesk.service_layer import serialize
 from creditdesk.service_layer.auth import Permission, Principal, authorize
@@ -86,8 +88,9 @@ def put_customer(
     unknown = set(credit) - CREDIT_FIELDS or set(credit) & _SYSTEM_FIELDS
     if unknown:
         raise DomainError(f"unknown credit fields: {', '.join(sorted(unknown))}")
-    if not account or len(account) > 40 or not name:
-        raise DomainError("a customer needs an account (at most 40 characters) and a name")
+    check_id(account, "the customer account", ACCOUNT_LENGTH)
+    if not name.strip():
+        raise InvalidNameError("a customer needs a name that is not blank")
 
     def work() -> tuple[dict[str, Any], bool]:
         with rt.uow() as uow:

@@ -29,6 +29,7 @@ from creditdesk.domain.errors import (
 from creditdesk.domain.events import EventType
 from creditdesk.domain.exposure import ExposureDelta
 from creditdesk.domain.holds import Hold
+from creditdesk.domain.identifiers import check_id
 from creditdesk.domain.money import Money
 from creditdesk.service_layer import events, serialize
 from creditdesk.service_layer.auth import Permission, Principal, authorize
@@ -59,12 +60,8 @@ def body_hash(body: dict[str, Any]) -> str:
 
 
 def _check_id(value: str, what: str) -> None:
-    if not value or len(value) > 80 or any(ord(ch) < 32 for ch in value):
-        from creditdesk.domain.errors import InvalidIdentifierError
-
-        raise InvalidIdentifierError(
-            f"{what} id must be 1 to 80 printable characters", id=value[:80]
-        )
+    """A document id follows the one id rule (``domain.identifiers``): 422 ``invalid_id``."""
+    check_id(value, f"the {what} id")
 
 
 def _positive(amount: Money, what: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from creditdesk.domain.errors import AlreadyInGroupError
 from creditdesk.domain.exposure import ExposureDelta
 from creditdesk.domain.groups import CreditGroup
+from creditdesk.domain.identifiers import ACCOUNT_LENGTH, check_id
 from creditdesk.domain.money import Money
 from creditdesk.service_layer import serialize
 from creditdesk.service_layer.auth import (
@@ -127,6 +128,7 @@ def put_group(
     limit_expires_on: date | None,
 ) -> tuple[dict[str, Any], bool]:
     authorize(actor, Permission.MANAGE_LIMITS)
+    check_id(group_id, "the credit group id", ACCOUNT_LENGTH)
     group = CreditGroup.create(group_id, description, limit, limit_expires_on)
     if limit.is_negative:
         from creditdesk.domain.errors import NegativeAmountError

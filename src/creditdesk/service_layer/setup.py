@@ -12,10 +12,12 @@ from creditdesk.domain.errors import (
     ConflictError,
     DomainError,
     InvalidCheckpointSetupError,
+    InvalidNameError,
     InvalidRateError,
     UnknownAccountStatusError,
     UnknownCreditManagementGroupError,
 )
+from creditdesk.domain.identifiers import LEGAL_ENTITY_ID_LENGTH, check_id
 from creditdesk.domain.money import currency
 from creditdesk.domain.rules import (
     AccountStatusHold,
@@ -80,6 +82,9 @@ def put_legal_entity(
     """Create a legal entity with the default credit setup, or rename it. Returns the body and
     whether it was created."""
     authorize(actor, Permission.MANAGE_SETUP, legal_entity)
+    check_id(legal_entity, "the legal entity id", LEGAL_ENTITY_ID_LENGTH)
+    if not name.strip():
+        raise InvalidNameError("a legal entity needs a name that is not blank")
     cur = currency(accounting_currency)
 
     def work() -> tuple[dict[str, Any], bool]:

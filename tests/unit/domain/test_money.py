@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from creditdesk.domain.errors import (
+    AmountOutOfRangeError,
     CurrencyMismatchError,
     InvalidAmountError,
     UnknownCurrencyError,
@@ -365,3 +366,57 @@ def test_a_float_rate_is_refused() -> None:
 def test_a_rate_that_is_not_a_finite_number_is_invalid(value: str | Decimal) -> None:
     with pytest.raises(InvalidAmountError):
         parse_rate(value)
+
+
+# --- the 64-bit bound ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("largest", "code"),
+    [
+        ("92233720368547758.07", "EUR"),
+        ("9223372036854775807", "JPY"),
+        ("9223372036854775.807", "KWD"),
+    ],
+)
+def test_an_amount_fits_exactly_up_to_64_bit_minor_units(largest: str, code: str) -> None:
+    assert Money.of(largest, code).minor == 2**63 - 1
+    assert Money.of("-" + largest, code).minor == -(2**63 - 1)
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [
+        ("92233720368547758.08", "EUR"),
+        ("-92233720368547758.08", "EUR"),
+        ("9223372036854775808", "JPY"),
+        ("9" * 40, "EUR"),
+    ],
+)
+def test_an_amount_past_64_bit_minor_units_is_out_of_range(amount: str, code: str) -> None:
+    with pytest.raises(AmountOutOfRangeError) as raised:
+        Money.of(amount, code)
+    assert raised.value.code == "amount_out_of_range"
+
+
+def test_a_sum_or_a_count_of_minor_units_past_the_bound_is_out_of_range() -> None:
+    half = Money.of("50000000000000000.00", "EUR")
+
+    with pytest.raises(AmountOutOfRangeError):
+        _ = half + half
+    with pytest.raises(AmountOutOfRangeError):
+        Money.from_minor(2**63, half.currency)
+    assert (half - half).is_zero
+
+
+@pytest.mark.parametrize("code", ["JPY", "EUR", "KWD"])
+def test_a_sum_one_minor_unit_past_the_bound_is_out_of_range(code: str) -> None:
+    cur = currency(code)
+    largest = Money.from_minor(2**63 - 1, cur)
+    one = Money.from_minor(1, cur)
+
+    assert (largest - one + one) == largest
+    with pytest.raises(AmountOutOfRangeError):
+        _ = largest + one
+    with pytest.raises(AmountOutOfRangeError):
+        _ = -largest - one

@@ -22,6 +22,7 @@ from creditdesk.bootstrap import (
     start_webhook_dispatcher,
 )
 from creditdesk.config import Settings
+from creditdesk.domain.identifiers import id_problem
 from creditdesk.entrypoints.api import docs, errors
 from creditdesk.entrypoints.api.contract import TAGS, operation_id
 from creditdesk.entrypoints.api.routers import (
@@ -44,15 +45,25 @@ from creditdesk.service_layer.runtime import Runtime
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+BATCH_SUFFIX = "/documents:batch"
+
+
+def body_limit(scope: Scope, limit: int, batch_limit: int) -> int:
+    """The body limit of a request: ``documents:batch`` takes 10,000 documents, far more
+    than any other request needs (``Settings.max_batch_body_bytes``)."""
+    return batch_limit if str(scope.get("path", "")).endswith(BATCH_SUFFIX) else limit
+
+
 class RequestGuard:
     """Refuse, before any route runs, a declared Content-Length over the limit (413, nothing
     read) and control characters in the path or query (422: NUL and the like are never data,
     and PostgreSQL cannot even store NUL). Plain ASGI: Starlette's ``@app.middleware("http")``
     costs a task group and a streamed response per request, a third of a credit check's."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, batch_limit: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.batch_limit = batch_limit if batch_limit is not None else limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -63,21 +74,27 @@ class RequestGuard:
         await self.app(scope, receive, send)
 
     def _refusal(self, scope: Scope) -> Response | None:
+        limit = body_limit(scope, self.limit, self.batch_limit)
         for name, value in scope.get("headers") or ():
             if name == b"content-length":
                 length = value.decode("latin-1")
-                if not length.isdigit() or int(length) > self.limit:
+                if not length.isdigit() or int(length) > limit:
                     return errors.problem(
                         413,
                         "body_too_large",
-                        f"the request body is larger than {self.limit} bytes",
+                        f"the request body is larger than {limit} bytes",
                     )
         query = QueryParams(scope.get("query_string", b""))
-        texts = [str(scope.get("path", "")), *query.keys(), *query.values()]
+        path = str(scope.get("path", ""))
+        texts = [path, *query.keys(), *query.values()]
         if any(_CONTROL.search(text) for text in texts):
             return errors.problem(
                 422, "invalid_characters", "the path or query contains control characters"
             )
+        for segment in path.split("/"):
+            problem = id_problem(segment) if segment else None
+            if problem is not None:  # every id in a path follows the one id rule
+                return errors.problem(422, "invalid_id", f"the path is not valid: {problem}")
         return None
 
 
@@ -86,15 +103,17 @@ class BodyLimit:
     up to the limit before the app sees it (the middleware in ``create_app`` refuses a
     declared Content-Length that is too large without reading anything)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, batch_limit: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.batch_limit = batch_limit if batch_limit is not None else limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or [])
         if scope["type"] != "http" or b"content-length" in headers:
             await self.app(scope, receive, send)
             return
+        limit = body_limit(scope, self.limit, self.batch_limit)
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -104,9 +123,9 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
+            if size > limit:
                 response = errors.problem(
-                    413, "body_too_large", f"the request body is larger than {self.limit} bytes"
+                    413, "body_too_large", f"the request body is larger than {limit} bytes"
                 )
                 await response(scope, receive, send)
                 return
@@ -181,8 +200,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.state.process_name = process_name()
     errors.install(app)
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(RequestGuard, limit=settings.max_body_bytes)
+    batch_bytes = max(settings.max_body_bytes, settings.max_batch_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, batch_limit=batch_bytes)
+    app.add_middleware(RequestGuard, limit=settings.max_body_bytes, batch_limit=batch_bytes)
     # every answer, refusals included, carries the request id and is logged
     app.add_middleware(RequestContext, metrics=metrics)
     if settings.otel:

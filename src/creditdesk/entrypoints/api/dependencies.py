@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -36,6 +37,24 @@ def get_principal(
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 LimitQuery = Annotated[int, Query(ge=1, le=1000, description="page size")]
+MAX_ID_NUMBER = 2**31 - 1
+"""The largest row id of the event and audit tables (INTEGER columns: 32-bit on PostgreSQL):
+a larger ``after`` is refused as bad input, the same on every engine, instead of failing in
+the database."""
+_ROW_ID = re.compile(r"[0-9]{1,10}")
+
+
+def row_id(text: str, name: str) -> int:
+    """A row id given as text (``after=``, a decoded cursor): ASCII digits, at most
+    ``MAX_ID_NUMBER``; anything else is bad input (422), never a database error."""
+    if not _ROW_ID.fullmatch(text) or int(text) > MAX_ID_NUMBER:
+        from creditdesk.domain.errors import DomainError
+
+        raise DomainError(
+            f"{name} must be a row id: a whole number from 0 to {MAX_ID_NUMBER}",
+            field=name,
+        )
+    return int(text)
 
 
 def encode_cursor(value: str) -> str:

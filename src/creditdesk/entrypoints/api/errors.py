@@ -72,6 +72,8 @@ _EDGE_CODES = {
     "internal_error",
 }
 _OUR_CODES = {
+    "amount_out_of_range",
+    "invalid_id",
     "invalid_amount",
     "unknown_currency",
     "currency_mismatch",

@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from creditdesk.domain.errors import DomainError
+from creditdesk.domain.identifiers import ACCOUNT_LENGTH, MAX_ID_LENGTH, id_problem
 from creditdesk.domain.money import Money, parse_rate
 
 
@@ -58,6 +59,28 @@ def _refuse_control_characters(value: Any) -> None:
             _refuse_control_characters(item)
 
 
+def _refuse_bad_id(value: Any, max_length: int) -> Any:
+    problem = id_problem(value, max_length) if isinstance(value, str) else None
+    if problem is not None:
+        raise PydanticCustomError("invalid_id", problem)
+    return value
+
+
+def _id(value: Any) -> Any:
+    return _refuse_bad_id(value, MAX_ID_LENGTH)
+
+
+def _account(value: Any) -> Any:
+    return _refuse_bad_id(value, ACCOUNT_LENGTH)
+
+
+Id = Annotated[StrictStr, BeforeValidator(_id)]
+"""A key the caller chooses (document ids and references): the one id rule of
+``domain.identifiers``, refused with ``invalid_id``."""
+Account = Annotated[StrictStr, BeforeValidator(_account)]
+"""A customer account or credit group id (at most 40 characters)."""
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
@@ -70,7 +93,7 @@ class Input(BaseModel):
 
 
 class MoneyIn(Input):
-    amount: StrictStr = Field(pattern=r"^[+-]?[0-9]{1,18}(\.[0-9]{1,18})?$", examples=["15000.00"])
+    amount: StrictStr = Field(pattern=r"^[+-]?[0-9]{1,40}(\.[0-9]{1,18})?$", examples=["15000.00"])
     currency: StrictStr = Field(min_length=3, max_length=3, examples=["EUR"])
     _money: Money = PrivateAttr()
 
@@ -193,30 +216,30 @@ class CreditGroupIn(Input):
 
 
 class InvoiceIn(Input):
-    id: StrictStr = Field(min_length=1, max_length=80)
-    customer: StrictStr = Field(min_length=1, max_length=40)
+    id: Id
+    customer: Account
     amount: MoneyIn
     invoice_date: IsoDate
     due_date: IsoDate
-    sales_order: StrictStr | None = Field(default=None, max_length=80)
+    sales_order: Id | None = None
     kind: Literal["invoice", "credit_note"] = "invoice"
 
 
 class PaymentApplicationIn(Input):
-    invoice: StrictStr = Field(min_length=1, max_length=80)
+    invoice: Id
     amount: MoneyIn
 
 
 class PaymentIn(Input):
-    id: StrictStr = Field(min_length=1, max_length=80)
-    customer: StrictStr = Field(min_length=1, max_length=40)
+    id: Id
+    customer: Account
     amount: MoneyIn
     date: IsoDate
     applies_to: list[PaymentApplicationIn] = Field(default_factory=list, max_length=1000)
 
 
 class SalesOrderIn(Input):
-    customer: StrictStr = Field(min_length=1, max_length=40)
+    customer: Account
     amount: MoneyIn
     payment_terms: StrictStr | None = Field(default=None, max_length=40)
     settlement_discount: StrictStr | None = Field(default=None, max_length=40)
@@ -226,8 +249,8 @@ class SalesOrderIn(Input):
 
 
 class PackingSlipIn(Input):
-    id: StrictStr = Field(min_length=1, max_length=80)
-    sales_order: StrictStr = Field(min_length=1, max_length=80)
+    id: Id
+    sales_order: Id
     amount: MoneyIn
     date: IsoDate
 

@@ -91,7 +91,12 @@ class Translator:
     def number(self, value: Decimal | int | str | None) -> str:
         if value is None:
             return "–"
-        return format_decimal(Decimal(str(value)), locale=self.language)
+        number = Decimal(str(value))
+        if not number.is_finite() or abs(number.adjusted()) > 18:
+            # a value no form accepts any more (1E+30 stored by an old version): shown as
+            # stored, so that the page that deletes it still opens
+            return str(number)
+        return format_decimal(number, locale=self.language)
 
     def percent(self, value: Decimal | str | None) -> str:
         """``value`` in percent (``"37.5"`` → 37.5 %)."""

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from creditdesk.domain.adjustments import JournalType
 from creditdesk.domain.adjustments import ValueType as AdjustmentValueType
 from creditdesk.domain.aging import BUCKETS
-from creditdesk.domain.errors import CreditDeskError
-from creditdesk.domain.money import Money
+from creditdesk.domain.errors import CreditDeskError, InvalidAmountError
+from creditdesk.domain.money import Money, parse_rate
 from creditdesk.domain.rules import ReasonCode, RuleKind, RuleType, ValidFor, ValueType
 from creditdesk.domain.setup import Checkpoint
 from creditdesk.entrypoints.web.context import Ctx, check_csrf, context, signed_in
@@ -645,8 +645,8 @@ def add_rule(
     terms_of_payment: str = Form(""),
 ) -> RedirectResponse:
     try:
-        amount = Decimal(value.replace(",", ".").replace(" ", "")) if value.strip() else None
-    except InvalidOperation:
+        amount = _decimal_input(value)
+    except InvalidAmountError:
         ctx.flash("error", ctx.t.gettext("The value is not a number."))
         return RedirectResponse(f"/setup/{legal_entity}", status_code=303)
     data = setup.RuleInput(
@@ -744,16 +744,24 @@ def journal_page(legal_entity: str, journal_id: str, ctx: Ctx = Depends(signed_i
     return _page(ctx, build)
 
 
+def _form_number(value: str) -> str:
+    """What a user typed, with the group separators and decimal comma of their language
+    taken out (1 000,50 → 1000.50); the text is then read by the API's own parsers."""
+    return value.replace("\xa0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+
+
 def _money_input(value: str, currency: str) -> Money | None:
-    text = value.replace("\xa0", "").replace(" ", "").replace(",", ".")
+    text = _form_number(value)
     if not text:
         return None
     return Money.of(text, currency)
 
 
 def _decimal_input(value: str) -> Decimal | None:
-    text = value.replace("\xa0", "").replace(" ", "").replace(",", ".")
-    return Decimal(text) if text else None
+    """A number field, read with ``parse_rate`` as the API reads numbers (raises
+    ``InvalidAmountError`` for what the API refuses: 1e30, NaN, Infinity, ٤٥)."""
+    text = _form_number(value)
+    return parse_rate(text) if text else None
 
 
 @router.post("/journals/{legal_entity}/{journal_id}/lines", dependencies=POST)

@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 from pydantic import Field, StrictBool, StrictStr
 
+from creditdesk.domain.errors import DomainError
 from creditdesk.entrypoints.api.contract import ContractRoute, page_of
 from creditdesk.entrypoints.api.dependencies import (
+    MAX_ID_NUMBER,
     LimitQuery,
     PrincipalDep,
     RuntimeDep,
@@ -37,7 +39,9 @@ class WebhookIn(Input):
 def list_events(
     rt: RuntimeDep,
     actor: PrincipalDep,
-    after: int = Query(default=0, ge=0, description="the last event id already seen"),
+    after: int = Query(
+        default=0, ge=0, le=MAX_ID_NUMBER, description="the last event id already seen"
+    ),
     limit: LimitQuery = 100,
     cursor: str | None = Query(default=None, description="a next_cursor (wins over after)"),
 ) -> dict[str, Any]:
@@ -47,9 +51,7 @@ def list_events(
     see are passed over), so ``has_more`` comes from looking one event further."""
     if cursor is not None:
         raw = decode_cursor(cursor) or ""
-        if not raw.isdigit():
-            from creditdesk.domain.errors import DomainError
-
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID_NUMBER:
             raise DomainError("the cursor is not valid")
         after = int(raw)
     items, last = events.list_events(rt, actor, after_id=after, limit=limit)

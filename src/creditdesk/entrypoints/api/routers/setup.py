@@ -22,6 +22,7 @@ from creditdesk.entrypoints.api.dependencies import (
     PrincipalDep,
     RuntimeDep,
     decode_cursor,
+    row_id,
 )
 from creditdesk.entrypoints.api.read_models import (
     AccountStatusPage,
@@ -324,13 +325,7 @@ def list_audit_events(
     cursor: str | None = None,
 ) -> dict[str, Any]:
     raw = decode_cursor(cursor) if cursor is not None else after
-    after_id: int | None = None
-    if raw is not None:
-        if not raw.isdigit():
-            from creditdesk.domain.errors import DomainError
-
-            raise DomainError("the cursor is not valid")
-        after_id = int(raw)
+    after_id = None if raw is None else row_id(raw, "after")
     items = audit.list_audit_events(
         rt, actor, entity=entity, key=key, after_id=after_id, limit=limit + 1
     )
