@@ -380,3 +380,35 @@ def test_a_long_random_load_leaves_what_the_one_by_one_use_cases_leave(
     assert report.rejected
     assert again.accepted == 0
     assert again.unchanged == report.accepted + report.unchanged
+
+
+@pytest.mark.parametrize("flag", [True, "true", "yes", "1"])
+def test_an_intercompany_order_is_refused_in_bulk_with_its_reason_and_nothing_else_is_lost(
+    api: Api, runtime: Runtime, flag: Any
+) -> None:
+    _set_up(api)
+    rows = [
+        {
+            "type": "sales_order",
+            "id": "IC1",
+            "customer": "C1",
+            "amount": "10.00",
+            "currency": "EUR",
+            "intercompany": flag,
+        },
+        {
+            "type": "sales_order",
+            "id": "SO9",
+            "customer": "C1",
+            "amount": "10.00",
+            "currency": "EUR",
+            "intercompany": False,
+        },
+    ]
+
+    report = bulk_import.import_documents(runtime, SYSTEM, "FI01", rows)
+
+    assert [(r.id, r.code) for r in report.rejected] == [("IC1", "unsupported_in_bulk")]
+    assert report.accepted == 1
+    assert api.get("/legal-entities/FI01/sales-orders/IC1").status_code == 404
+    assert api.get("/legal-entities/FI01/sales-orders/SO9").json()["intercompany"] is False

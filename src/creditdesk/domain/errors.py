@@ -186,3 +186,9 @@ class ScopeRequiredError(DomainError):
     """A bulk action names neither the holds nor the legal entity it acts on."""
 
     code = "scope_required"
+
+
+class UnsupportedInBulkError(DomainError):
+    """A document a bulk import cannot take as it is (pushed one by one instead)."""
+
+    code = "unsupported_in_bulk"

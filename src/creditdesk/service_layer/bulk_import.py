@@ -48,6 +48,7 @@ from creditdesk.domain.errors import (
     NegativeAmountError,
     OrderClosedError,
     OverappliedPaymentError,
+    UnsupportedInBulkError,
 )
 from creditdesk.domain.identifiers import check_id, is_id
 from creditdesk.domain.money import CURRENCIES, MAX_MINOR, Money, check_minor
@@ -518,6 +519,12 @@ def _reference_parse(index: int, row: Mapping[str, Any], legal_entity: str) -> P
             digest,
         )
     if kind == "sales_order":
+        if _flag(row, "intercompany"):
+            raise UnsupportedInBulkError(
+                "an intercompany order is pushed one by one (PUT .../sales-orders/{id} with "
+                '"intercompany": true), not in a bulk import',
+                field="intercompany",
+            )
         order = SalesOrderInput(
             doc_id,
             _req(row, "customer"),
@@ -760,6 +767,8 @@ def _fast_order(index: int, doc_id: str, row: dict[str, Any]) -> Record | None:
     discount = _fast_optional(row.get("settlement_discount"))
     status = _fast_optional(row.get("status"))
     exclude = _fast_flag(row.get("exclude"))
+    if _fast_flag(row.get("intercompany")) is not False:
+        return None  # the reference path refuses it with its reason
     if (
         customer is None
         or money is None
