@@ -3,10 +3,15 @@ evaluate) and the credit management groups of the setup."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from datetime import date
+
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.engine import Connection
 
 from creditdesk.adapters import tables as t
+from creditdesk.adapters import tables_lifecycle as tl
+from creditdesk.domain.money import Money, currency
+from creditdesk.service_layer.ports import ExpiringLimitRow
 
 
 class SqlWorklistQueries:
@@ -53,6 +58,97 @@ class SqlWorklistQueries:
         if after_id is not None:
             query = query.where(h.c.id > after_id)
         return list(self.conn.execute(query.order_by(h.c.id).limit(limit)).scalars().all())
+
+    def expiring_limits(
+        self, legal_entities: tuple[str, ...] | None, today: date, until: date
+    ) -> list[ExpiringLimitRow]:
+        """Customers' and groups' limits that end by ``until`` (or ended already), and the
+        temporary limits in force or to come that end by ``until``. A group counts in a legal
+        entity through a member there."""
+        c, g, tmp = t.customers, t.credit_groups, tl.temporary_limits
+        member = c.alias("member")
+        rows: list[ExpiringLimitRow] = []
+        customers = select(
+            c.c.id,
+            c.c.legal_entity,
+            c.c.account,
+            c.c.credit_group,
+            c.c.limit_minor,
+            c.c.limit_currency,
+            c.c.limit_expires_on,
+        ).where(
+            c.c.limit_minor.is_not(None),
+            c.c.limit_expires_on.is_not(None),
+            c.c.limit_expires_on <= until,
+            c.c.unlimited_limit.is_(False),
+        )
+        if legal_entities is not None:
+            customers = customers.where(c.c.legal_entity.in_(legal_entities))
+        for cid, le, account, group, minor, cur, expires in self.conn.execute(customers):
+            rows.append(
+                ExpiringLimitRow(
+                    "customer",
+                    le,
+                    account,
+                    group,
+                    cid,
+                    Money.from_minor(minor, currency(cur)),
+                    expires,
+                )
+            )
+        groups = select(g.c.id, g.c.limit_minor, g.c.limit_currency, g.c.limit_expires_on).where(
+            g.c.limit_expires_on <= until
+        )
+        if legal_entities is not None:
+            groups = groups.where(
+                exists().where(c.c.credit_group == g.c.id, c.c.legal_entity.in_(legal_entities))
+            )
+        for gid, minor, cur, expires in self.conn.execute(groups):
+            rows.append(
+                ExpiringLimitRow(
+                    "credit_group",
+                    None,
+                    None,
+                    gid,
+                    None,
+                    Money.from_minor(minor, currency(cur)),
+                    expires,
+                )
+            )
+        temporary = (
+            select(
+                tmp.c.customer_id,
+                tmp.c.credit_group,
+                tmp.c.amount_minor,
+                tmp.c.currency,
+                tmp.c.to_date,
+                c.c.legal_entity,
+                c.c.account,
+            )
+            .select_from(tmp.outerjoin(c, c.c.id == tmp.c.customer_id))
+            .where(tmp.c.to_date >= today, tmp.c.to_date <= until)
+        )
+        if legal_entities is not None:
+            temporary = temporary.where(
+                c.c.legal_entity.in_(legal_entities)
+                | exists().where(
+                    member.c.credit_group == tmp.c.credit_group,
+                    member.c.legal_entity.in_(legal_entities),
+                )
+            )
+        for cid, gid, minor, cur, ends, le, account in self.conn.execute(temporary):
+            rows.append(
+                ExpiringLimitRow(
+                    "temporary_limit",
+                    le,
+                    account,
+                    gid,
+                    cid,
+                    Money.from_minor(minor, currency(cur)),
+                    ends,
+                )
+            )
+        return rows
 
 
 class SqlCreditManagementGroupRepository:

@@ -465,6 +465,20 @@ class MaintenanceQueries(Protocol):
     def group_ids(self, after: str | None, limit: int) -> list[str]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ExpiringLimitRow:
+    """A limit that ends on ``expires_on``: a customer's (``account``), a credit group's
+    (``credit_group``), or a temporary limit of either."""
+
+    kind: str  # customer | credit_group | temporary_limit
+    legal_entity: str | None
+    account: str | None
+    credit_group: str | None
+    customer_id: int | None
+    limit: Money
+    expires_on: date
+
+
 class WorklistQueries(Protocol):
     def open_orders(
         self,
@@ -481,6 +495,9 @@ class WorklistQueries(Protocol):
         after_id: str | None,
         limit: int,
     ) -> list[str]: ...
+    def expiring_limits(
+        self, legal_entities: tuple[str, ...] | None, today: date, until: date
+    ) -> list[ExpiringLimitRow]: ...
 
 
 class CreditManagementGroupRepository(Protocol):

@@ -17,7 +17,7 @@ from typing import Any
 from croniter import croniter
 
 from creditdesk.domain.errors import CreditDeskError, DomainError
-from creditdesk.service_layer import aging_report, holds, scoring, statistics
+from creditdesk.service_layer import aging_report, holds, scoring, statistics, worklists
 from creditdesk.service_layer.auth import SYSTEM, Permission, Principal, authorize
 from creditdesk.service_layer.errors import NotFoundError
 from creditdesk.service_layer.ports import Schedule, TaskRun, run_with_retries
@@ -73,6 +73,41 @@ def _force_parameters(parameters: dict[str, Any]) -> None:
         )
     _strings(parameters, "customers")
     _strings(parameters, "sales_orders")
+
+
+def _review_parameters(parameters: dict[str, Any]) -> None:
+    unknown = set(parameters) - {"within_days"}
+    if unknown:
+        raise InvalidScheduleError(
+            f"unknown parameters: {', '.join(sorted(unknown)[:10])}", parameters=sorted(unknown)
+        )
+    days = parameters.get("within_days", 30)
+    if type(days) is not int or not 0 <= days <= worklists.MAX_WITHIN_DAYS:
+        raise InvalidScheduleError(
+            f"within_days must be a whole number of days from 0 to {worklists.MAX_WITHIN_DAYS}",
+            parameter="within_days",
+        )
+
+
+def _expiring_review(
+    rt: Runtime, legal_entity: str, params: dict[str, Any], day: date
+) -> dict[str, Any]:
+    within = int(params.get("within_days", 30))
+    items = worklists.expiring_limits(
+        rt, SYSTEM, within_days=within, legal_entity=legal_entity, today=day
+    )
+    kinds = [item["kind"] for item in items]
+    return {
+        "within_days": within,
+        "customers": kinds.count("customer"),
+        "credit_groups": kinds.count("credit_group"),
+        "temporary_limits": kinds.count("temporary_limit"),
+        "expired": sum(1 for item in items if item["days_left"] < 0),
+        "limits": [
+            {k: item[k] for k in ("kind", "account", "credit_group", "expires_on", "days_left")}
+            for item in items[:100]
+        ],
+    }
 
 
 def _aging_snapshot(rt: Runtime, legal_entity: str, _: dict[str, Any], day: date) -> dict[str, Any]:
@@ -146,6 +181,13 @@ TASKS: dict[str, Task] = {
         Task("update_risk_scores", "score every customer and set its risk group", _scores),
         Task(
             "calculate_balance_statistics", "the balance statistics of every customer", _statistics
+        ),
+        Task(
+            "expiring_limit_review",
+            "list the limits and temporary limits expiring within N days, or expired, for review "
+            "(parameter: within_days, default 30)",
+            _expiring_review,
+            _review_parameters,
         ),
         Task(
             "delete_balance_statistics",

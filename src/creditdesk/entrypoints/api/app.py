@@ -36,6 +36,7 @@ from creditdesk.entrypoints.api.routers import (
     operations,
     setup,
     workflows,
+    worklists,
 )
 from creditdesk.entrypoints.api.security import SecurityHeaders
 from creditdesk.entrypoints.observability import Metrics, RequestContext
@@ -220,6 +221,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         batch.router,
         aging.router,
         operations.router,
+        worklists.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(operations.metrics_router)

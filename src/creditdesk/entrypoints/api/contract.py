@@ -59,6 +59,10 @@ TAGS: list[dict[str, str]] = [
     {"name": "risk scoring", "description": "Scoring groups, risk groups, automatic limits."},
     {"name": "statistics", "description": "Balance statistics and their parameters."},
     {
+        "name": "worklists",
+        "description": "What waits for the credit team: limits and temporary limits expiring.",
+    },
+    {
         "name": "schedules",
         "description": "When each periodic task runs per legal entity, and its recorded runs.",
     },

@@ -924,15 +924,18 @@ TaskName = Literal[
     "update_risk_scores",
     "calculate_balance_statistics",
     "delete_balance_statistics",
+    "expiring_limit_review",
 ]
 
 
 class ScheduleParameters(ReadModel):
-    """What a task is given on every run (only ``force_credit_hold`` takes any)."""
+    """What a task is given on every run (``force_credit_hold``: reason, customers,
+    sales_orders; ``expiring_limit_review``: within_days)."""
 
     reason: str | None = None
     customers: list[str] | None = None
     sales_orders: list[str] | None = None
+    within_days: int | None = None
 
 
 class ScheduleRead(ReadModel):
@@ -965,4 +968,25 @@ class SchedulePage(Page[ScheduleRead]):
 
 
 class TaskRunPage(Page[TaskRunRead]):
+    pass
+
+
+# --- worklists ------------------------------------------------------------------------------
+
+
+class ExpiringLimitRead(ReadModel):
+    """A limit ending soon: a customer's, a credit group's (``legal_entity`` and ``account``
+    null) or a temporary limit of either; ``days_left`` is negative once it has ended."""
+
+    kind: Literal["customer", "credit_group", "temporary_limit"]
+    legal_entity: str | None
+    account: str | None
+    credit_group: str | None
+    limit: Money
+    expires_on: IsoDate
+    days_left: int
+    exposure: Money | None
+
+
+class ExpiringLimitPage(Page[ExpiringLimitRead]):
     pass

@@ -24,6 +24,7 @@ TASK_LABELS = {
     "update_risk_scores": N_("Update risk scores"),
     "calculate_balance_statistics": N_("Calculate balance statistics"),
     "delete_balance_statistics": N_("Delete old balance statistics"),
+    "expiring_limit_review": N_("Review expiring credit limits"),
 }
 FIGURE_LABELS = {
     "evaluated": N_("evaluated"),
@@ -34,6 +35,10 @@ FIGURE_LABELS = {
     "updated": N_("customers scored"),
     "calculated": N_("customers calculated"),
     "deleted": N_("deleted"),
+    "customers": N_("customer limits"),
+    "credit_groups": N_("credit group limits"),
+    "temporary_limits": N_("temporary limits"),
+    "expired": N_("expired"),
 }
 OUTCOME_LABELS = {
     "running": N_("Running"),
