@@ -1,6 +1,6 @@
 """webhook secrets in the Standard Webhooks form; last_error as a category
 
-Revision ID: 0012
+Revision ID: 0009
 Revises: 0008
 
 Secrets made before were ``whsec_`` + the URL-safe base64 of 24 random bytes; Standard
@@ -21,7 +21,7 @@ import binascii
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

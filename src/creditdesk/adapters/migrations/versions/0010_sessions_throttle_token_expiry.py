@@ -1,8 +1,8 @@
 """server-side web sessions, the sign-in throttle, API token expiry and last use, and the
 audit trail safe from TRUNCATE on PostgreSQL
 
-Revision ID: 0009
-Revises: 0012
+Revision ID: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0012"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
