@@ -146,8 +146,24 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         passwords=Argon2Passwords(),
     )
     if settings.admin_token:
-        ensure_token(runtime, ADMIN_TOKEN_NAME, "admin", settings.admin_token)
+        runtime.pending_admin_token = settings.admin_token
+        ensure_admin_token(runtime)
     return runtime
+
+
+def ensure_admin_token(runtime: Runtime, status: SchemaStatus | None = None) -> None:
+    """Set up ``CREDITDESK_ADMIN_TOKEN`` once the schema is current. A server started with
+    ``--no-migrate`` before the migrations ran (or while the database is down) starts all the
+    same and answers ``/api/v1/ready`` 503; the readiness probe that first finds the schema
+    current sets the token up."""
+    secret = runtime.pending_admin_token
+    if secret is None:
+        return
+    if not (status or schema_status(runtime, schema_head())).ready:
+        logger.warning("the admin token waits for the database schema to be current")
+        return
+    ensure_token(runtime, ADMIN_TOKEN_NAME, "admin", secret)
+    runtime.pending_admin_token = None
 
 
 def dispose(runtime: Runtime) -> None:

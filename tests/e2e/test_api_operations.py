@@ -46,7 +46,10 @@ def test_ready_answers_the_schema_revision_and_version(api: Api) -> None:
 
 def test_ready_answers_503_before_the_migrations_and_200_after(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    settings = Settings(database_url=url, deliver_webhooks=False, scheduler=False)
+    settings = Settings(
+        database_url=url, admin_token="ready-admin", deliver_webhooks=False, scheduler=False
+    )
+    admin = {"Authorization": "Bearer ready-admin"}
     with TestClient(create_app(settings)) as client:
         before = client.get("/api/v1/ready")
         assert before.status_code == 503
@@ -56,12 +59,16 @@ def test_ready_answers_503_before_the_migrations_and_200_after(tmp_path: Path) -
         after = client.get("/api/v1/ready")
         assert after.status_code == 200
         assert after.json()["schema"] == schema_head()
+        # the admin token waited for the schema and works once readiness found it current
+        assert client.get("/api/v1/legal-entities", headers=admin).status_code == 200
 
 
 def test_ready_answers_503_when_the_database_does_not_answer() -> None:
     url = "postgresql+psycopg://nobody@127.0.0.1:9/nothing?connect_timeout=2"  # discard port
-    settings = Settings(database_url=url, deliver_webhooks=False, scheduler=False)
-    with TestClient(create_app(settings)) as client:
+    settings = Settings(
+        database_url=url, admin_token="down-admin", deliver_webhooks=False, scheduler=False
+    )
+    with TestClient(create_app(settings)) as client:  # starts although the token must wait
         r = client.get("/api/v1/ready")
     assert r.status_code == 503
     assert r.json()["database"] == "unavailable"

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from creditdesk.domain.aging import BUCKETS, bucket_for
-from creditdesk.domain.errors import InvalidAmountError
-from creditdesk.domain.money import CURRENCIES, Money, currency
+from creditdesk.domain.errors import AmountOutOfRangeError, InvalidAmountError
+from creditdesk.domain.money import CURRENCIES, MAX_MINOR, Money, currency
 from creditdesk.service_layer import aging_report, serialize
 from creditdesk.service_layer.auth import SYSTEM
 from creditdesk.service_layer.runtime import Runtime
@@ -135,9 +135,8 @@ def test_amount_text_is_what_serialize_money_writes(minor: int, code: str) -> No
 @pytest.mark.parametrize("code", ["JPY", "EUR", "KWD"])
 def test_amount_text_at_the_edges_of_money(code: str) -> None:
     cur = currency(code)
-    limit = 10 ** (18 + cur.exponent)
-    for minor in (0, 1, -1, 10**cur.exponent, limit - 1, -(limit - 1)):
+    for minor in (0, 1, -1, 10**cur.exponent, MAX_MINOR, -MAX_MINOR):
         assert aging_report.amount_text(minor, cur) == str(Money.from_minor(minor, cur).amount)
-    for minor in (limit, -limit):
-        with pytest.raises(InvalidAmountError):
+    for minor in (MAX_MINOR + 1, -(MAX_MINOR + 1)):
+        with pytest.raises(AmountOutOfRangeError):
             aging_report.amount_text(minor, cur)

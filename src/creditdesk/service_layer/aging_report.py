@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from creditdesk.domain.aging import BUCKETS
 from creditdesk.domain.errors import InvalidDateError
-from creditdesk.domain.money import Currency, Money, currency
+from creditdesk.domain.money import Currency, check_minor, currency
 from creditdesk.service_layer.auth import Permission, Principal, authorize
 from creditdesk.service_layer.ports import UnitOfWork
 from creditdesk.service_layer.runtime import Runtime
@@ -64,9 +64,8 @@ AgingQueriesFactory = Callable[[UnitOfWork], AgingQueries]
 def amount_text(minor: int, cur: Currency) -> str:
     """``serialize.money(Money.from_minor(minor, cur))["amount"]`` without building the Money:
     an integer scaled to the currency's exponent is already canonical (``Decimal('0E-2')`` is
-    ``0.00``), so only the range check of ``Money`` remains, delegated to it when it fails."""
-    if abs(minor) >= 10 ** (18 + cur.exponent):  # Money's limit: below 10**18 major units
-        return str(Money.from_minor(minor, cur).amount)  # raises InvalidAmountError
+    ``0.00``), so only the range check of ``Money`` remains: the same ``check_minor``."""
+    check_minor(minor, cur)  # raises AmountOutOfRangeError past 64-bit minor units
     return str(Decimal(minor).scaleb(-cur.exponent))
 
 

@@ -122,5 +122,7 @@ class Runtime:
     webhook_allow_private: bool = False
     # password hashing and the common-password list (bound by bootstrap to argon2 and zxcvbn's)
     passwords: Passwords | None = None
+    # CREDITDESK_ADMIN_TOKEN while it waits for the schema to be current (bootstrap sets it up)
+    pending_admin_token: str | None = None
     # told of every credit check's decision and duration in seconds (the server's metrics)
     check_observer: Callable[[str, float], None] | None = None

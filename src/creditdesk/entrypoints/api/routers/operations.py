@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
 from creditdesk import __version__
-from creditdesk.bootstrap import schema_status
+from creditdesk.bootstrap import ensure_admin_token, schema_status
 from creditdesk.entrypoints.api.contract import ContractRoute, page_of
 from creditdesk.entrypoints.api.dependencies import (
     LimitQuery,
@@ -65,6 +65,8 @@ def ready(request: Request) -> JSONResponse:
     """200 when the database answers and its schema is the one this version expects, else
     503 (e.g. before ``creditdesk db upgrade`` has run). No token, like ``/health``."""
     status = schema_status(request.app.state.runtime, request.app.state.schema_head)
+    if status.ready:
+        ensure_admin_token(request.app.state.runtime, status)
     body = {
         "database": "ok" if status.database_ok else "unavailable",
         "schema": status.revision,
