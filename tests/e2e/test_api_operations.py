@@ -222,6 +222,18 @@ def test_at_warning_level_there_are_no_access_lines(
     assert "quiet-1" not in log_stream.getvalue()
 
 
+def test_readiness_probes_do_not_fill_the_log_with_migration_chatter(
+    api: Api, settings: Settings, log_stream: io.StringIO
+) -> None:
+    configure_logging(settings.model_copy(update={"log_format": "json"}), log_stream)
+    for _ in range(3):
+        assert api.client.get("/api/v1/ready").status_code == 200
+
+    lines = [json.loads(line) for line in log_stream.getvalue().splitlines()]
+    assert [line for line in lines if line["logger"].startswith("alembic")] == []
+    assert len([line for line in lines if line.get("path") == "/api/v1/ready"]) == 3
+
+
 def test_log_settings_take_any_case_and_refuse_anything_else() -> None:
     settings = Settings(log_level="info", log_format="JSON")
     assert (settings.log_level, settings.log_format) == ("INFO", "json")

@@ -35,6 +35,16 @@ def _drop_message(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+class _NoMigrationChatter(logging.Filter):
+    """Alembic says which dialect it uses each time a migration context is made, and the
+    readiness probe makes one every few seconds: drop those two lines, keep the migrations'."""
+
+    CHATTER = ("Context impl %s.", "Will assume %s DDL.")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("alembic") and record.msg in self.CHATTER)
+
+
 class _Stderr(logging.StreamHandler[IO[str]]):
     """Writes to whatever ``sys.stderr`` is when a record comes (a harness may swap it)."""
 
@@ -74,6 +84,7 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
     )
     handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     handler.setFormatter(formatter)
+    handler.addFilter(_NoMigrationChatter())
     handler.set_name(_HANDLER)
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER]:
