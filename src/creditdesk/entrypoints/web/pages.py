@@ -82,6 +82,16 @@ def _page(ctx: Ctx, build: Callable[[], T]) -> T | HTMLResponse:
         return ctx.render("error.html", 400, status=400, message=_error_message(ctx.t, error))
 
 
+def first_legal_entity_page(ctx: Ctx, area: str) -> Response:
+    """An area's index: the page of the first legal entity the user sees (404 with none)."""
+    entities = _page(ctx, lambda: _visible_entities(ctx))
+    if isinstance(entities, HTMLResponse):
+        return entities
+    if entities:
+        return RedirectResponse(f"{area}/{entities[0]['id']}", status_code=303)
+    return ctx.render("error.html", 404, status=404, message=ctx.t.gettext("Not found."))
+
+
 def _back(target: str, fallback: str) -> RedirectResponse:
     """Redirect to a local path only (never to another site)."""
     safe = target if target.startswith("/") and not target.startswith("//") else fallback
@@ -570,12 +580,7 @@ def add_group_member(
 
 @router.get("/setup", response_class=HTMLResponse)
 def setup_index(ctx: Ctx = Depends(signed_in)) -> Response:
-    entities = _page(ctx, lambda: _visible_entities(ctx))
-    if isinstance(entities, HTMLResponse):
-        return entities
-    if entities:
-        return RedirectResponse(f"/setup/{entities[0]['id']}", status_code=303)
-    return ctx.render("error.html", 404, status=404, message=ctx.t.gettext("Not found."))
+    return first_legal_entity_page(ctx, "/setup")
 
 
 BOOL_PARAMETERS = (
@@ -684,12 +689,7 @@ def delete_rule(legal_entity: str, rule_id: str, ctx: Ctx = Depends(signed_in)) 
 
 @router.get("/journals", response_class=HTMLResponse)
 def journals_index(ctx: Ctx = Depends(signed_in)) -> Response:
-    entities = _page(ctx, lambda: _visible_entities(ctx))
-    if isinstance(entities, HTMLResponse):
-        return entities
-    if entities:
-        return RedirectResponse(f"/journals/{entities[0]['id']}", status_code=303)
-    return ctx.render("error.html", 404, status=404, message=ctx.t.gettext("Not found."))
+    return first_legal_entity_page(ctx, "/journals")
 
 
 @router.get("/journals/{legal_entity}", response_class=HTMLResponse)

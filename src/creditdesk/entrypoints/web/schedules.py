@@ -11,7 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from creditdesk.domain.errors import CreditDeskError
 from creditdesk.entrypoints.web.context import Ctx, signed_in
 from creditdesk.entrypoints.web.i18n import N_
-from creditdesk.entrypoints.web.pages import POST, _error_message, _page, _visible_entities
+from creditdesk.entrypoints.web.pages import (
+    POST,
+    _error_message,
+    _page,
+    _visible_entities,
+    first_legal_entity_page,
+)
 from creditdesk.service_layer import scheduling
 
 router = APIRouter(include_in_schema=False)
@@ -49,12 +55,7 @@ OUTCOME_LABELS = {
 
 @router.get("/schedules", response_class=HTMLResponse)
 def schedules_index(ctx: Ctx = Depends(signed_in)) -> Response:
-    entities = _page(ctx, lambda: _visible_entities(ctx))
-    if isinstance(entities, HTMLResponse):
-        return entities
-    if entities:
-        return RedirectResponse(f"/schedules/{entities[0]['id']}", status_code=303)
-    return ctx.render("error.html", 404, status=404, message=ctx.t.gettext("Not found."))
+    return first_legal_entity_page(ctx, "/schedules")
 
 
 @router.get("/schedules/{legal_entity}", response_class=HTMLResponse)
